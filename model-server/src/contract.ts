@@ -1,0 +1,42 @@
+// The BRIEF's model artifact and metrics contract, defined once. The trainer, the server and the
+// operator's drift evaluator all import these names so they can never disagree.
+
+export const INPUT_NAME = 'text';
+export const OUTPUT_NAME = 'probabilities';
+export const LABELS = ['negative', 'positive'] as const;
+export type Label = (typeof LABELS)[number];
+
+/** Upper edges of the `sentiment_prediction_confidence` histogram; confidence is max(p, 1-p). */
+export const CONFIDENCE_BUCKETS = [0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 0.98, 0.99, 1] as const;
+
+export const META = {
+  labels: 'sentimentops.labels',
+  version: 'sentimentops.version',
+  metrics: 'sentimentops.metrics',
+  baselineConfidence: 'sentimentops.baseline.confidence',
+  baselinePositiveRate: 'sentimentops.baseline.positive_rate',
+  training: 'sentimentops.training',
+} as const;
+
+/** Shape of `sentimentops.metrics`: measured on the test set through onnxruntime. */
+export interface ModelMetrics {
+  accuracy: number;
+  precision: number;
+  recall: number;
+  f1: number;
+  auc: number;
+  n: number;
+}
+
+/**
+ * Shape of `sentimentops.baseline.confidence`: the held-out split's confidence histogram over
+ * CONFIDENCE_BUCKETS. `counts[i]` is the number of predictions in (edges[i-1], edges[i]]
+ * (the first bin starts at 0.5), `ratios` the cumulative fraction at each edge, as Prometheus
+ * `le` buckets would report it.
+ */
+export interface BaselineConfidence {
+  edges: number[];
+  counts: number[];
+  ratios: number[];
+  n: number;
+}

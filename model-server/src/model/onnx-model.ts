@@ -1,0 +1,63 @@
+// One loaded model: an onnxruntime session plus the contract read from the file. The trainer's
+// evaluation and the HTTP server both predict through this class.
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import * as ort from 'onnxruntime-node';
+import { INPUT_NAME, OUTPUT_NAME } from '../contract';
+import { ModelContractError, ModelMetadata, parseMetadata, readMetadataProps } from './metadata';
+
+export interface LoadOptions {
+  /** onnxruntime intra-op threads; 1 makes results independent of the machine's core count */
+  threads?: number;
+}
+
+export class OnnxModel {
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    readonly metadata: ModelMetadata,
+    readonly sha256: string,
+  ) {}
+
+  static async fromBytes(bytes: Uint8Array, opts: LoadOptions = {}): Promise<OnnxModel> {
+    const metadata = parseMetadata(readMetadataProps(bytes));
+    const session = await ort.InferenceSession.create(bytes, {
+      intraOpNumThreads: opts.threads ?? 1,
+      interOpNumThreads: 1,
+      graphOptimizationLevel: 'all',
+    });
+    if (!session.inputNames.includes(INPUT_NAME) || !session.outputNames.includes(OUTPUT_NAME)) {
+      throw new ModelContractError(
+        `the graph must take "${INPUT_NAME}" and return "${OUTPUT_NAME}"; it takes [${session.inputNames}] and returns [${session.outputNames}]`,
+      );
+    }
+    return new OnnxModel(session, metadata, createHash('sha256').update(bytes).digest('hex'));
+  }
+
+  static async load(path: string, opts: LoadOptions = {}): Promise<OnnxModel> {
+    return OnnxModel.fromBytes(await readFile(path), opts);
+  }
+
+  get version(): string {
+    return this.metadata.version;
+  }
+
+  /** P(positive) for each text, in input order. */
+  async predictPositive(texts: readonly string[]): Promise<Float32Array> {
+    const probs = await this.predict(texts);
+    const out = new Float32Array(texts.length);
+    for (let i = 0; i < texts.length; i++) out[i] = probs[2 * i + 1];
+    return out;
+  }
+
+  /** Row-major [N, 2] probabilities (negative, positive). */
+  async predict(texts: readonly string[]): Promise<Float32Array> {
+    if (texts.length === 0) return new Float32Array(0);
+    const input = new ort.Tensor('string', texts as string[], [texts.length]);
+    const result = await this.session.run({ [INPUT_NAME]: input });
+    return result[OUTPUT_NAME].data as Float32Array;
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}

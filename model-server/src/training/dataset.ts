@@ -1,0 +1,80 @@
+// JSONL rows {"text", "label"}. Any bad row stops training with file:line, before any model
+// file is touched.
+import { readFileSync } from 'node:fs';
+
+export interface Example {
+  text: string;
+  label: 0 | 1;
+}
+
+export class DatasetError extends Error {
+  override readonly name = 'DatasetError';
+}
+
+export function parseJsonl(content: string, file: string): Example[] {
+  const rows: Example[] = [];
+  const lines = content.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i].trim();
+    if (line === '') continue;
+    const where = `${file}:${i + 1}`;
+    let row: unknown;
+    try {
+      row = JSON.parse(line);
+    } catch (err) {
+      throw new DatasetError(`${where}: malformed JSON (${(err as Error).message})`);
+    }
+    if (typeof row !== 'object' || row === null || Array.isArray(row)) {
+      throw new DatasetError(`${where}: expected a JSON object with "text" and "label"`);
+    }
+    const { text, label } = row as Record<string, unknown>;
+    if (text === undefined) throw new DatasetError(`${where}: missing field "text"`);
+    if (typeof text !== 'string') throw new DatasetError(`${where}: field "text" must be a string`);
+    if (label === undefined) throw new DatasetError(`${where}: missing field "label"`);
+    if (label !== 0 && label !== 1) {
+      throw new DatasetError(`${where}: field "label" must be 0 or 1, got ${JSON.stringify(label)}`);
+    }
+    rows.push({ text, label });
+  }
+  if (rows.length === 0) throw new DatasetError(`${file}: no rows (the file is empty)`);
+  return rows;
+}
+
+export function readJsonl(file: string): { rows: Example[]; bytes: Buffer } {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new DatasetError(`${file}: cannot read (${e.code ?? e.message})`);
+  }
+  return { rows: parseJsonl(bytes.toString('utf8'), file), bytes };
+}
+
+/** mulberry32: small, fast and fully determined by the seed. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Fisher-Yates shuffle of indices, then the first `fraction` become the validation split. */
+export function split<T>(
+  rows: readonly T[],
+  fraction: number,
+  seed: number,
+): { train: T[]; validation: T[] } {
+  const idx = rows.map((_, i) => i);
+  const rand = rng(seed);
+  for (let i = idx.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [idx[i], idx[j]] = [idx[j], idx[i]];
+  }
+  const nVal = Math.round(rows.length * fraction);
+  return { validation: idx.slice(0, nVal).map((i) => rows[i]), train: idx.slice(nVal).map((i) => rows[i]) };
+}
