@@ -72,7 +72,7 @@ export function fitConfiguration(
   const fitted = fit({ docs: f.train, labels: trainLabels, scale }, size, {
     l2: hp.l2,
     maxIterations,
-    tolerance: 1e-6,
+    tolerance: 1e-3,
     onProgress: ({ iteration, loss, gradNorm }) => {
       if (iteration % 25 === 0) {
         log(
@@ -199,7 +199,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
 
   const final = exportOnnx(best.model, { producerVersion: TRAINER_VERSION, metadata });
   writeAtomically(opts.outPath, final);
-  log(`wrote ${opts.outPath} (${(final.length / 1e6).toFixed(1)} MB, version ${version}) in ${secs(t0)}`);
+  const peakMb = Math.round(process.resourceUsage().maxRSS / 1024);
+  log(`wrote ${opts.outPath} (${(final.length / 1e6).toFixed(1)} MB, version ${version}) in ${secs(t0)}, peak RSS ${peakMb} MB`);
   return {
     chosen: best.hp,
     validationAccuracy: best.accuracy,
