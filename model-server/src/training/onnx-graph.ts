@@ -107,8 +107,8 @@ export function buildGraph(model: LinearTextModel): onnx.IGraphProto {
     floatTensor('weights', [weights.length], weights),
     floatTensor('bias', [], [model.bias]),
     floatTensor('one_f', [], [1]),
+    floatTensor('sign', [1, 2], [-1, 1]),
     stringTensor('bigram_sep', [], [BIGRAM_SEPARATOR]),
-    stringTensor('pad', [], [PAD_TOKEN]),
     int64Tensor('axis0', [1], [0]),
     int64Tensor('axis1', [1], [1]),
     int64Tensor('zero_1', [1], [0]),
@@ -120,6 +120,7 @@ export function buildGraph(model: LinearTextModel): onnx.IGraphProto {
     int64Tensor('stride', [], [weights.length]),
   ];
 
+  // Every node costs a few microseconds per call whatever the batch size, so the graph is kept short.
   const nodes: onnx.INodeProto[] = [
     node('StringNormalizer', [INPUT_NAME], ['lower'], {
       case_change_action: 'LOWER',
@@ -139,34 +140,28 @@ export function buildGraph(model: LinearTextModel): onnx.IGraphProto {
     node('StringConcat', ['left', 'bigram_sep'], ['left_sep']),
     node('StringConcat', ['left_sep', 'right'], ['bigrams']),
     node('Concat', ['tokens', 'bigrams'], ['grams'], { axis: 1 }),
-    // Rows are padded to the longest text of the batch. Flatten and keep only real n-grams, each
-    // tagged with its row, so the rest of the graph costs what the texts hold, not the padding.
-    node('Equal', ['tokens', 'pad'], ['tok_pad']),
-    node('Not', ['tok_pad'], ['tok_real']),
-    node('Slice', ['tok_real', 'one_1', 'max_1', 'axis1'], ['bi_real']), // pads trail, so the right word decides
-    node('Concat', ['tok_real', 'bi_real'], ['real'], { axis: 1 }),
-    node('Shape', [INPUT_NAME], ['n_1']),
-    node('Squeeze', ['n_1', 'axis0'], ['n']),
-    node('Range', ['zero', 'n', 'one'], ['row_ids']),
-    node('Unsqueeze', ['row_ids', 'axis1'], ['row_col']),
-    node('Shape', ['grams'], ['grams_shape']),
-    node('Expand', ['row_col', 'grams_shape'], ['rows']),
-    node('Reshape', ['grams', 'minus1_1'], ['grams_flat']),
-    node('Reshape', ['rows', 'minus1_1'], ['rows_flat']),
-    node('Reshape', ['real', 'minus1_1'], ['real_flat']),
-    node('Compress', ['grams_flat', 'real_flat'], ['g']),
-    node('Compress', ['rows_flat', 'real_flat'], ['g_row']),
+    // padding ("#", "w #", "# #") is never in the vocabulary, so it maps to 0 like unknown n-grams
     node(
       'LabelEncoder',
-      ['g'],
-      ['g_id'],
+      ['grams'],
+      ['ids'],
       { keys_strings: model.vocabulary.slice(), values_int64s: ids, default_int64: 0 },
       'ai.onnx.ml',
     ),
-    // binary presence: one (row, id) pair counts once however often the n-gram occurs
-    node('Mul', ['g_row', 'stride'], ['row_base']),
-    node('Add', ['row_base', 'g_id'], ['key']),
-    // a -1 sentinel sorts last, so every real key has a successor to compare with
+    // key = row * (V+1) + id names a (text, n-gram) pair across the whole batch
+    node('Shape', [INPUT_NAME], ['n_1']),
+    node('Squeeze', ['n_1', 'axis0'], ['n']),
+    node('Range', ['zero', 'n', 'one'], ['row_ids']),
+    node('Mul', ['row_ids', 'stride'], ['row_base']),
+    node('Unsqueeze', ['row_base', 'axis1'], ['row_base_col']),
+    node('Add', ['ids', 'row_base_col'], ['keys_2d']),
+    // keep known n-grams only, flattened, so what follows costs what the texts hold, not the padding
+    node('Greater', ['ids', 'zero'], ['known_2d']),
+    node('Reshape', ['keys_2d', 'minus1_1'], ['keys_flat']),
+    node('Reshape', ['known_2d', 'minus1_1'], ['known_flat']),
+    node('Compress', ['keys_flat', 'known_flat'], ['key']),
+    // binary presence: sort the keys (a -1 sentinel sorts last, so every key has a successor) and
+    // drop a key equal to its successor
     node('Concat', ['key', 'minus1_1'], ['keys'], { axis: 0 }),
     node('Shape', ['keys'], ['n_keys']),
     node('TopK', ['keys', 'n_keys'], ['sorted', 'sorted_idx'], { axis: 0, largest: 1, sorted: 1 }),
@@ -174,26 +169,23 @@ export function buildGraph(model: LinearTextModel): onnx.IGraphProto {
     node('Slice', ['sorted', 'one_1', 'max_1', 'axis0'], ['nxt']),
     node('Equal', ['cur', 'nxt'], ['dup']),
     node('Not', ['dup'], ['first']),
+    node('Cast', ['first'], ['first_f'], { to: DT.FLOAT }),
     node('Div', ['cur', 'stride'], ['u_row']),
     node('Mod', ['cur', 'stride'], ['u_id']),
-    node('Greater', ['u_id', 'zero'], ['known']),
-    node('And', ['first', 'known'], ['keep']),
-    node('Cast', ['keep'], ['u_known_f'], { to: DT.FLOAT }),
     node('Gather', ['weights', 'u_id'], ['w'], { axis: 0 }),
-    node('Mul', ['w', 'u_known_f'], ['u_w']),
+    node('Mul', ['w', 'first_f'], ['u_w']),
     node('ConstantOfShape', ['n_1'], ['zeros_n'], { value: floatTensor('v', [1], [0]) }),
     node('ScatterElements', ['zeros_n', 'u_row', 'u_w'], ['wsum'], { axis: 0, reduction: 'add' }),
-    node('ScatterElements', ['zeros_n', 'u_row', 'u_known_f'], ['count'], { axis: 0, reduction: 'add' }),
+    node('ScatterElements', ['zeros_n', 'u_row', 'first_f'], ['count'], { axis: 0, reduction: 'add' }),
     // binary features scaled by 1/sqrt(#distinct known n-grams): the L2 norm of the presence vector
     node('Max', ['count', 'one_f'], ['count1']),
     node('Sqrt', ['count1'], ['norm']),
     node('Div', ['wsum', 'norm'], ['wnorm']),
     node('Add', ['wnorm', 'bias'], ['logit']),
-    node('Sigmoid', ['logit'], ['p_pos']),
-    node('Sub', ['one_f', 'p_pos'], ['p_neg']),
-    node('Unsqueeze', ['p_neg', 'axis1'], ['p_neg_col']),
-    node('Unsqueeze', ['p_pos', 'axis1'], ['p_pos_col']),
-    node('Concat', ['p_neg_col', 'p_pos_col'], [OUTPUT_NAME], { axis: 1 }),
+    // [sigmoid(-z), sigmoid(z)] = [1 - p, p]
+    node('Unsqueeze', ['logit', 'axis1'], ['logit_col']),
+    node('Mul', ['logit_col', 'sign'], ['signed']),
+    node('Sigmoid', ['signed'], [OUTPUT_NAME]),
   ];
 
   return {

@@ -200,7 +200,9 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const final = exportOnnx(best.model, { producerVersion: TRAINER_VERSION, metadata });
   writeAtomically(opts.outPath, final);
   const peakMb = Math.round(process.resourceUsage().maxRSS / 1024);
-  log(`wrote ${opts.outPath} (${(final.length / 1e6).toFixed(1)} MB, version ${version}) in ${secs(t0)}, peak RSS ${peakMb} MB`);
+  log(
+    `wrote ${opts.outPath} (${(final.length / 1e6).toFixed(1)} MB, version ${version}) in ${secs(t0)}, peak RSS ${peakMb} MB`,
+  );
   return {
     chosen: best.hp,
     validationAccuracy: best.accuracy,
