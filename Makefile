@@ -17,7 +17,7 @@ MS := model-server/dist/src
 .PHONY: help
 help: ## Show every target with its one-line description
 	@awk 'BEGIN {FS = ":.*##"; printf "Usage: make \033[36m<target>\033[0m\n"} \
-	  /^[a-zA-Z0-9_.-]+:.*?##/ { printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2 } \
+	  /^[a-zA-Z0-9_.-]+:.*?##/ { printf "  \033[36m%-28s\033[0m %s\n", $$1, $$2 } \
 	  /^##@/ { printf "\n\033[1m%s\033[0m\n", substr($$0, 5) }' $(MAKEFILE_LIST)
 
 ##@ Build
@@ -49,7 +49,7 @@ clean: ## Remove build output (keeps caches)
 ##@ Test
 
 .PHONY: test
-test: build lint test-unit ## Install, build, lint and run every test suite (what CI runs)
+test: system-deps build lint test-unit test-integration ## Install, build, lint and run every test suite (what CI runs)
 
 .PHONY: test-unit
 test-unit: build ## Fast unit tests of every workspace
@@ -64,3 +64,47 @@ model: build ## Train on $(DATA_DIR)/train.jsonl and write $(MODEL)
 .PHONY: eval
 eval: build ## Evaluate MODEL=file.onnx on DATA=file.jsonl through onnxruntime
 	node $(MS)/training/cli.js eval --model $(MODEL) --data $(DATA)
+
+##@ Benchmarks (figures for docs/, not tests)
+
+.PHONY: bench
+bench: bench-model bench-train ## Run every benchmark and print its figures
+
+.PHONY: bench-model
+bench-model: build ## onnxruntime throughput of MODEL: IMDB reviews in batches of 64, short texts one at a time
+	node $(MS)/bench/model-throughput.js --model $(MODEL) --data $(DATA)
+
+.PHONY: bench-train
+bench-train: build ## Train the sample model from scratch into .bench/ and time it; checks it is byte-identical to $(MODEL)
+	node $(MS)/training/cli.js train --data $(DATA_DIR)/train.jsonl --test $(DATA_DIR)/test.jsonl --out .bench/imdb.onnx
+	@if cmp -s .bench/imdb.onnx $(MODEL); then echo "byte-identical to $(MODEL)"; \
+	  else echo "differs from $(MODEL): same data, seed and parameters should give the same bytes"; exit 1; fi
+
+##@ Local cluster
+
+.PHONY: system-deps
+system-deps: ## Install missing Debian packages the tests need (prometheus, promtool, openssl, curl)
+	hack/install-system-deps.sh
+
+.PHONY: cluster-up
+cluster-up: ## Build (once, cached in .cache/bin) and start the local control plane; idempotent
+	SHARED=$(SHARED) hack/cluster.sh up
+
+.PHONY: cluster-down
+cluster-down: ## Stop the processes cluster-up started and remove .testenv (keeps .testenv/logs)
+	hack/cluster.sh down
+
+.PHONY: cluster-restart-apiserver
+cluster-restart-apiserver: ## Restart only kube-apiserver (fault tests); KILL=1 SIGKILLs it (a crash)
+	hack/cluster.sh restart-apiserver $(if $(KILL),--kill)
+
+.PHONY: cluster-status
+cluster-status: ## Show which local cluster components run
+	hack/cluster.sh status
+
+.PHONY: test-integration
+test-integration: build ## cluster-up, the integration suites, cluster-down (also on failure; KEEP_CLUSTER=1 keeps it)
+	SHARED=$(SHARED) hack/cluster.sh up
+	rc=0; (cd operator && npx mocha --config .mocharc.integration.json) || rc=$$?; \
+	  if [[ -z "$${KEEP_CLUSTER:-}" ]]; then hack/cluster.sh down; fi; \
+	  exit $$rc

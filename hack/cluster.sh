@@ -1,0 +1,538 @@
+#!/usr/bin/env bash
+# Local control plane for tests and the demo: the real etcd, kube-apiserver,
+# kube-controller-manager and kube-scheduler, built from the pinned upstream Go modules, plus kwok
+# for fake nodes (pods are scheduled onto them and reported Running and Ready; no containers run).
+# Everything listens on 127.0.0.1; state, pid files and logs live in .testenv/.
+#
+#   hack/cluster.sh up                  build what is missing, start, wait until ready (idempotent)
+#   hack/cluster.sh down                stop the processes `up` started (by pid), remove the state
+#   hack/cluster.sh restart-apiserver [--kill]
+#                                       stop (SIGTERM, or SIGKILL: a crash) and start only
+#                                       kube-apiserver, wait until ready
+#   hack/cluster.sh status              show which components run
+#   hack/cluster.sh env                 print the export lines for this shell
+#
+# Ports (override by environment at `up`; later commands reuse what `up` chose):
+#   APISERVER_PORT=16443 ETCD_CLIENT_PORT=12379 ETCD_PEER_PORT=12380
+#   KCM_PORT=16257 SCHEDULER_PORT=16259 KWOK_PORT=16247
+# Other knobs: KWOK_NODES=2, CLUSTER_TIMEOUT=120 (seconds to wait for readiness),
+#   SHARED=../shared (for crds/prometheus-operator/), KUBECTL (kubectl binary to use).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=hack/lib.sh
+source "$ROOT/hack/lib.sh"
+
+TESTENV="${TESTENV:-$ROOT/.testenv}"
+PKI="$TESTENV/pki"
+PIDS="$TESTENV/pids"
+LOGS="$TESTENV/logs"
+KUBECONFIG_FILE="$TESTENV/kubeconfig"
+PORTS_FILE="$TESTENV/ports.env"
+SHARED="${SHARED:-$ROOT/../shared}"
+CLUSTER_TIMEOUT="${CLUSTER_TIMEOUT:-120}"
+KWOK_NODES="${KWOK_NODES:-2}"
+# Order of start; stopped in reverse.
+COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)
+# The apiserver must advertise a non-loopback address (it publishes it in the `kubernetes`
+# Endpoints, which reject loopback). Nothing dials it here: clients use 127.0.0.1. This is
+# TEST-NET-1 (RFC 5737), never routed, so no machine's network setup matters.
+ADVERTISE_ADDRESS="${ADVERTISE_ADDRESS:-192.0.2.1}"
+SERVICE_CIDR="10.96.0.0/16"
+SERVICE_IP="10.96.0.1"
+
+load_ports() {
+  if [[ -f "$PORTS_FILE" ]]; then
+    # shellcheck source=/dev/null
+    source "$PORTS_FILE"
+  fi
+  APISERVER_PORT="${APISERVER_PORT:-16443}"
+  ETCD_CLIENT_PORT="${ETCD_CLIENT_PORT:-12379}"
+  ETCD_PEER_PORT="${ETCD_PEER_PORT:-12380}"
+  KCM_PORT="${KCM_PORT:-16257}"
+  SCHEDULER_PORT="${SCHEDULER_PORT:-16259}"
+  KWOK_PORT="${KWOK_PORT:-16247}"
+}
+
+kctl() { "$KUBECTL_BIN" --kubeconfig "$KUBECONFIG_FILE" "$@"; }
+
+# ---------------------------------------------------------------- processes
+
+pid_of() {
+  # Prints the pid of a component we started, if that process still runs that binary.
+  local name="$1" pid
+  [[ -f "$PIDS/$name.pid" ]] || return 1
+  pid="$(<"$PIDS/$name.pid")"
+  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
+  kill -0 "$pid" 2>/dev/null || return 1
+  # Guard against a recycled pid: the process must run the binary we started.
+  local exe
+  exe="$(tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | head -n 1)" || return 1
+  [[ "$(basename "$exe")" == "$name" ]] || return 1
+  echo "$pid"
+}
+
+start_proc() {
+  # start_proc <name> <binary> <args...>: runs detached in its own session, so it outlives make
+  # and a Ctrl-C in the terminal; the pid file gets the pid of the binary itself.
+  local name="$1" bin="$2"
+  shift 2
+  mkdir -p "$PIDS" "$LOGS"
+  rm -f "$PIDS/$name.pid"
+  {
+    printf '### %s started %s\n### %s' "$name" "$(date -Is)" "$bin"
+    printf ' %q' "$@"
+    printf '\n'
+  } >>"$LOGS/$name.log"
+  # shellcheck disable=SC2016 # $0/$@ belong to the inner shell
+  setsid bash -c 'echo $$ >"$0"; exec "$@"' "$PIDS/$name.pid" "$bin" "$@" \
+    >>"$LOGS/$name.log" 2>&1 </dev/null &
+  local i
+  for ((i = 0; i < 100; i++)); do
+    [[ -s "$PIDS/$name.pid" ]] && return 0
+    sleep 0.05
+  done
+  die "$name did not start; see $LOGS/$name.log"
+}
+
+alive() {
+  # A process that exited but was not reaped yet (a zombie) counts as gone.
+  local state
+  state="$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" || return 1
+  [[ -n "$state" && "$state" != Z ]]
+}
+
+stop_procs() {
+  # stop_procs [--kill] <name>...: SIGTERM (or SIGKILL with --kill) to each running component,
+  # then wait; what still runs after STOP_TIMEOUT seconds (default 10) gets SIGKILL.
+  # kube-apiserver drains open watches for up to its --request-timeout (60 s) after SIGTERM.
+  local sig=TERM name pid i deadline
+  if [[ "${1:-}" == --kill ]]; then
+    sig=KILL
+    shift
+  fi
+  local -a names=() pids=()
+  for name in "$@"; do
+    if pid="$(pid_of "$name")"; then
+      kill -"$sig" "$pid" 2>/dev/null || true
+      if [[ $sig == KILL ]]; then log "sent SIGKILL to $name (pid $pid)"; fi
+      names+=("$name")
+      pids+=("$pid")
+    fi
+    rm -f "$PIDS/$name.pid"
+  done
+  for i in "${!pids[@]}"; do
+    deadline=$((SECONDS + ${STOP_TIMEOUT:-10}))
+    while alive "${pids[$i]}" && ((SECONDS < deadline)); do sleep 0.1; done
+    if alive "${pids[$i]}"; then
+      log "${names[$i]} (pid ${pids[$i]}) still running ${STOP_TIMEOUT:-10} s after SIGTERM; sending SIGKILL"
+      kill -KILL "${pids[$i]}" 2>/dev/null || true
+      deadline=$((SECONDS + 10))
+      while alive "${pids[$i]}" && ((SECONDS < deadline)); do sleep 0.1; done
+    fi
+    log "stopped ${names[$i]} (pid ${pids[$i]})"
+  done
+}
+
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+check_ports_free() {
+  local var
+  for var in ETCD_CLIENT_PORT ETCD_PEER_PORT APISERVER_PORT KCM_PORT SCHEDULER_PORT KWOK_PORT; do
+    if port_in_use "${!var}"; then
+      die "port ${!var} on 127.0.0.1 is in use by another program; choose another with $var=<port> make cluster-up"
+    fi
+  done
+}
+
+wait_until() {
+  # wait_until <what> <timeout s> <command...>
+  local what="$1" timeout="$2" deadline
+  shift 2
+  deadline=$((SECONDS + timeout))
+  until "$@" >/dev/null 2>&1; do
+    if ((SECONDS >= deadline)); then
+      log "timed out after ${timeout} s waiting for $what"
+      return 1
+    fi
+    sleep 0.5
+  done
+}
+
+# ---------------------------------------------------------------- certificates
+
+gen_leaf() {
+  # gen_leaf <file stem> <subject> <extendedKeyUsage> [subjectAltName]
+  local stem="$1" subj="$2" eku="$3" san="${4:-}"
+  local ext="basicConstraints=critical,CA:FALSE
+keyUsage=critical,digitalSignature,keyEncipherment
+extendedKeyUsage=$eku"
+  if [[ -n "$san" ]]; then ext+=$'\n'"subjectAltName=$san"; fi
+  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+    -keyout "$PKI/$stem.key" -subj "$subj" -out "$PKI/$stem.csr" 2>/dev/null
+  local ca="${CA:-ca}"
+  openssl x509 -req -in "$PKI/$stem.csr" -CA "$PKI/$ca.crt" -CAkey "$PKI/$ca.key" -CAcreateserial \
+    -days 365 -extfile <(printf '%s\n' "$ext") -out "$PKI/$stem.crt" 2>/dev/null
+  rm -f "$PKI/$stem.csr"
+}
+
+gen_pki() {
+  mkdir -p "$PKI"
+  chmod 700 "$PKI"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+    -keyout "$PKI/ca.key" -out "$PKI/ca.crt" -days 3650 -subj "/CN=sentiment-operator-local-ca" \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+  gen_leaf apiserver "/CN=kube-apiserver" serverAuth \
+    "DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local,IP:127.0.0.1,IP:$SERVICE_IP,IP:$ADVERTISE_ADDRESS"
+  gen_leaf admin "/O=system:masters/CN=kubernetes-admin" clientAuth
+  gen_leaf kube-controller-manager "/CN=system:kube-controller-manager" clientAuth
+  gen_leaf kube-scheduler "/CN=system:kube-scheduler" clientAuth
+  # kwok plays every kubelet (node status, leases, pod status, pod deletion).
+  gen_leaf kwok "/O=system:masters/CN=kwok-controller" clientAuth
+  # Front proxy (aggregation layer): its own CA, and the client cert kube-apiserver presents to
+  # aggregated API servers. Components with delegated authentication read this CA from the
+  # kube-system/extension-apiserver-authentication ConfigMap.
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+    -keyout "$PKI/front-proxy-ca.key" -out "$PKI/front-proxy-ca.crt" -days 3650 -subj "/CN=front-proxy-ca" \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+  CA=front-proxy-ca gen_leaf front-proxy-client "/CN=front-proxy-client" clientAuth
+  # Service-account token signing key (kube-apiserver signs, kube-controller-manager too).
+  openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$PKI/sa.key" 2>/dev/null
+  openssl pkey -in "$PKI/sa.key" -pubout -out "$PKI/sa.pub" 2>/dev/null
+}
+
+write_kubeconfig() {
+  # write_kubeconfig <file> <cert stem>
+  local file="$1" stem="$2"
+  cat >"$file" <<EOF
+apiVersion: v1
+kind: Config
+clusters:
+  - name: sentiment-local
+    cluster:
+      server: https://127.0.0.1:$APISERVER_PORT
+      certificate-authority-data: $(base64 -w0 <"$PKI/ca.crt")
+users:
+  - name: $stem
+    user:
+      client-certificate-data: $(base64 -w0 <"$PKI/$stem.crt")
+      client-key-data: $(base64 -w0 <"$PKI/$stem.key")
+contexts:
+  - name: sentiment-local
+    context:
+      cluster: sentiment-local
+      user: $stem
+current-context: sentiment-local
+EOF
+  chmod 600 "$file"
+}
+
+# ---------------------------------------------------------------- components
+
+start_etcd() {
+  start_proc etcd "$(component_bin etcd)" \
+    --name=local \
+    --data-dir="$TESTENV/etcd" \
+    --listen-client-urls="http://127.0.0.1:$ETCD_CLIENT_PORT" \
+    --advertise-client-urls="http://127.0.0.1:$ETCD_CLIENT_PORT" \
+    --listen-peer-urls="http://127.0.0.1:$ETCD_PEER_PORT" \
+    --initial-advertise-peer-urls="http://127.0.0.1:$ETCD_PEER_PORT" \
+    --initial-cluster="local=http://127.0.0.1:$ETCD_PEER_PORT" \
+    --auto-compaction-retention=1 \
+    --unsafe-no-fsync \
+    --quota-backend-bytes=$((2 * 1024 * 1024 * 1024)) \
+    --log-level=warn
+}
+
+start_apiserver() {
+  start_proc kube-apiserver "$(component_bin kube-apiserver)" \
+    --bind-address=127.0.0.1 \
+    --secure-port="$APISERVER_PORT" \
+    --advertise-address="$ADVERTISE_ADDRESS" \
+    --etcd-servers="http://127.0.0.1:$ETCD_CLIENT_PORT" \
+    --tls-cert-file="$PKI/apiserver.crt" \
+    --tls-private-key-file="$PKI/apiserver.key" \
+    --client-ca-file="$PKI/ca.crt" \
+    --requestheader-client-ca-file="$PKI/front-proxy-ca.crt" \
+    --requestheader-allowed-names=front-proxy-client \
+    --requestheader-username-headers=X-Remote-User \
+    --requestheader-group-headers=X-Remote-Group \
+    --requestheader-extra-headers-prefix=X-Remote-Extra- \
+    --proxy-client-cert-file="$PKI/front-proxy-client.crt" \
+    --proxy-client-key-file="$PKI/front-proxy-client.key" \
+    --authorization-mode=Node,RBAC \
+    --service-account-issuer=https://kubernetes.default.svc.cluster.local \
+    --service-account-key-file="$PKI/sa.pub" \
+    --service-account-signing-key-file="$PKI/sa.key" \
+    --service-cluster-ip-range="$SERVICE_CIDR" \
+    --allow-privileged=true \
+    --profiling=false \
+    --v=1
+}
+
+start_controller_manager() {
+  local kc="$TESTENV/kube-controller-manager.kubeconfig"
+  # --controllers='*' runs every controller that is on by default, among them deployment,
+  # replicaset, garbage-collector, horizontal-pod-autoscaler, endpoints, endpointslice,
+  # namespace, serviceaccount and serviceaccount-token.
+  start_proc kube-controller-manager "$(component_bin kube-controller-manager)" \
+    --kubeconfig="$kc" \
+    --authentication-kubeconfig="$kc" \
+    --authorization-kubeconfig="$kc" \
+    --bind-address=127.0.0.1 \
+    --secure-port="$KCM_PORT" \
+    --controllers='*' \
+    --use-service-account-credentials=true \
+    --service-account-private-key-file="$PKI/sa.key" \
+    --root-ca-file="$PKI/ca.crt" \
+    --cluster-signing-cert-file="$PKI/ca.crt" \
+    --cluster-signing-key-file="$PKI/ca.key" \
+    --service-cluster-ip-range="$SERVICE_CIDR" \
+    --leader-elect=false \
+    --profiling=false \
+    --v=1
+}
+
+start_scheduler() {
+  local kc="$TESTENV/kube-scheduler.kubeconfig"
+  start_proc kube-scheduler "$(component_bin kube-scheduler)" \
+    --kubeconfig="$kc" \
+    --authentication-kubeconfig="$kc" \
+    --authorization-kubeconfig="$kc" \
+    --bind-address=127.0.0.1 \
+    --secure-port="$SCHEDULER_PORT" \
+    --leader-elect=false \
+    --profiling=false \
+    --v=1
+}
+
+start_kwok() {
+  # kwok's fake-kubelet server reuses the apiserver serving cert (127.0.0.1 is in its SANs).
+  mkdir -p "$TESTENV/kwok"
+  # KWOK_WORKDIR keeps kwok from reading a developer's ~/.kwok/kwok.yaml.
+  KWOK_WORKDIR="$TESTENV/kwok" start_proc kwok "$(component_bin kwok)" \
+    --kubeconfig="$TESTENV/kwok.kubeconfig" \
+    --config="$(dirname "$(component_bin kwok)")/stages.yaml" \
+    --manage-all-nodes=false \
+    --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake \
+    --node-lease-duration-seconds=40 \
+    --node-ip=192.0.2.2 \
+    --server-address="127.0.0.1:$KWOK_PORT" \
+    --tls-cert-file="$PKI/apiserver.crt" \
+    --tls-private-key-file="$PKI/apiserver.key"
+}
+
+apply_nodes() {
+  local i
+  for ((i = 0; i < KWOK_NODES; i++)); do
+    cat <<EOF
+---
+apiVersion: v1
+kind: Node
+metadata:
+  name: kwok-node-$i
+  annotations:
+    kwok.x-k8s.io/node: fake
+    node.alpha.kubernetes.io/ttl: "0"
+  labels:
+    type: kwok
+    kubernetes.io/arch: amd64
+    kubernetes.io/hostname: kwok-node-$i
+    kubernetes.io/os: linux
+    kubernetes.io/role: agent
+    node-role.kubernetes.io/agent: ""
+spec: {}
+status:
+  allocatable:
+    cpu: "16"
+    memory: 64Gi
+    pods: "110"
+  capacity:
+    cpu: "16"
+    memory: 64Gi
+    pods: "110"
+EOF
+  done | kctl apply -f - >/dev/null
+}
+
+# ---------------------------------------------------------------- readiness
+
+apiserver_ready() { [[ "$(kctl get --raw=/readyz 2>/dev/null)" == ok ]]; }
+
+healthz_ok() {
+  # The secure ports of kube-controller-manager and kube-scheduler allow /healthz anonymously.
+  if command -v curl >/dev/null 2>&1; then
+    [[ "$(curl -ksS --max-time 2 "https://127.0.0.1:$1/healthz" 2>/dev/null)" == ok ]]
+  else
+    port_in_use "$1"
+  fi
+}
+
+running_count() {
+  local n=0 c
+  for c in "${COMPONENTS[@]}"; do
+    if pid_of "$c" >/dev/null; then n=$((n + 1)); fi
+  done
+  echo "$n"
+}
+
+cluster_healthy() {
+  [[ "$(running_count)" == "${#COMPONENTS[@]}" ]] && [[ -f "$KUBECONFIG_FILE" ]] && apiserver_ready
+}
+
+wait_ready() {
+  local t="$CLUSTER_TIMEOUT"
+  wait_until "kube-apiserver /readyz" "$t" apiserver_ready || return 1
+  wait_until "kube-controller-manager /healthz" "$t" healthz_ok "$KCM_PORT" || return 1
+  wait_until "kube-scheduler /healthz" "$t" healthz_ok "$SCHEDULER_PORT" || return 1
+}
+
+fail_up() {
+  log "the local cluster did not come up: $*"
+  local c
+  for c in "${COMPONENTS[@]}"; do
+    if [[ -s "$LOGS/$c.log" ]]; then
+      log "last lines of $LOGS/$c.log:"
+      tail -n 15 "$LOGS/$c.log" >&2
+    fi
+  done
+  down
+  exit 1
+}
+
+print_env() {
+  echo "export KUBECONFIG=$KUBECONFIG_FILE"
+  if [[ -x "$TESTENV/bin/kubectl" ]] && ! command -v kubectl >/dev/null 2>&1; then
+    echo "export PATH=$TESTENV/bin:\$PATH"
+  fi
+}
+
+# ---------------------------------------------------------------- commands
+
+up() {
+  local start=$SECONDS
+  load_ports
+  if [[ -d "$TESTENV" ]] && [[ -n "$(ls -A "$PIDS" 2>/dev/null)" ]]; then
+    KUBECTL_BIN="$(resolve_kubectl)"
+    if cluster_healthy; then
+      log "local cluster already running (kube-apiserver https://127.0.0.1:$APISERVER_PORT)"
+      print_env
+      return 0
+    fi
+    log "found a stopped or partial cluster in $TESTENV; cleaning it up first"
+    down
+    load_ports
+  fi
+  command -v openssl >/dev/null 2>&1 || die "openssl is missing; run make system-deps"
+  [[ -d "$SHARED/crds/prometheus-operator" ]] ||
+    die "$SHARED/crds/prometheus-operator not found; set SHARED=<path to the shared folder>"
+
+  "$ROOT/hack/build-k8s.sh"
+  KUBECTL_BIN="$(resolve_kubectl)"
+  [[ -x "$KUBECTL_BIN" ]] || die "kubectl not found at $KUBECTL_BIN"
+
+  check_ports_free
+  mkdir -p "$TESTENV" "$PIDS" "$LOGS" "$TESTENV/bin"
+  local c
+  for c in "${COMPONENTS[@]}"; do : >"$LOGS/$c.log"; done
+  cat >"$PORTS_FILE" <<EOF
+APISERVER_PORT=$APISERVER_PORT
+ETCD_CLIENT_PORT=$ETCD_CLIENT_PORT
+ETCD_PEER_PORT=$ETCD_PEER_PORT
+KCM_PORT=$KCM_PORT
+SCHEDULER_PORT=$SCHEDULER_PORT
+KWOK_PORT=$KWOK_PORT
+EOF
+  ln -sfn "$KUBECTL_BIN" "$TESTENV/bin/kubectl"
+  gen_pki
+  write_kubeconfig "$KUBECONFIG_FILE" admin
+  write_kubeconfig "$TESTENV/kube-controller-manager.kubeconfig" kube-controller-manager
+  write_kubeconfig "$TESTENV/kube-scheduler.kubeconfig" kube-scheduler
+  write_kubeconfig "$TESTENV/kwok.kubeconfig" kwok
+
+  log "starting etcd $ETCD_VERSION on 127.0.0.1:$ETCD_CLIENT_PORT"
+  start_etcd
+  wait_until "etcd on port $ETCD_CLIENT_PORT" "$CLUSTER_TIMEOUT" port_in_use "$ETCD_CLIENT_PORT" ||
+    fail_up "etcd did not listen"
+  log "starting kube-apiserver $KUBE_VERSION on https://127.0.0.1:$APISERVER_PORT"
+  start_apiserver
+  wait_until "kube-apiserver /readyz" "$CLUSTER_TIMEOUT" apiserver_ready || fail_up "kube-apiserver not ready"
+  log "starting kube-controller-manager, kube-scheduler and kwok $KWOK_VERSION"
+  start_controller_manager
+  start_scheduler
+  start_kwok
+
+  log "installing the Prometheus Operator CRDs from $SHARED/crds/prometheus-operator"
+  kctl apply --server-side --force-conflicts -f "$SHARED/crds/prometheus-operator/" >/dev/null ||
+    fail_up "could not apply the Prometheus Operator CRDs"
+  log "registering $KWOK_NODES kwok nodes"
+  apply_nodes || fail_up "could not create the kwok nodes"
+
+  wait_ready || fail_up "components not healthy"
+  kctl wait --for=condition=Established crd --all --timeout="${CLUSTER_TIMEOUT}s" >/dev/null ||
+    fail_up "CRDs not established"
+  kctl wait --for=condition=Ready node --all --timeout="${CLUSTER_TIMEOUT}s" >/dev/null ||
+    fail_up "kwok nodes not Ready"
+  wait_until "the default service account" "$CLUSTER_TIMEOUT" kctl get serviceaccount default -n default ||
+    fail_up "no default service account (kube-controller-manager)"
+
+  log "local cluster ready in $((SECONDS - start)) s; logs in $LOGS"
+  print_env
+}
+
+down() {
+  load_ports
+  # Clients first (together), then kube-apiserver, then etcd.
+  stop_procs kwok kube-scheduler kube-controller-manager
+  stop_procs kube-apiserver
+  stop_procs etcd
+  if [[ -d "$TESTENV" ]]; then
+    # Keep the logs of the last run for post-mortems; `up` truncates them.
+    find "$TESTENV" -mindepth 1 -maxdepth 1 ! -name logs -exec rm -rf {} +
+    log "local cluster stopped; state removed (logs kept in $LOGS)"
+  fi
+}
+
+restart_apiserver() {
+  # --kill: SIGKILL, a crash; default: SIGTERM, a graceful stop (SIGKILL after STOP_TIMEOUT s).
+  local kill=()
+  if [[ "${1:-}" == --kill ]]; then kill=(--kill); fi
+  load_ports
+  KUBECTL_BIN="$(resolve_kubectl)"
+  [[ -f "$KUBECONFIG_FILE" ]] || die "no local cluster; run make cluster-up"
+  pid_of etcd >/dev/null || die "etcd is not running; run make cluster-down cluster-up"
+  stop_procs "${kill[@]}" kube-apiserver
+  start_apiserver
+  wait_until "kube-apiserver /readyz" "$CLUSTER_TIMEOUT" apiserver_ready ||
+    die "kube-apiserver did not become ready again; see $LOGS/kube-apiserver.log"
+  log "kube-apiserver restarted (pid $(pid_of kube-apiserver))"
+}
+
+status() {
+  load_ports
+  local c pid rc=0
+  for c in "${COMPONENTS[@]}"; do
+    if pid="$(pid_of "$c")"; then
+      printf '%-24s running (pid %s)\n' "$c" "$pid"
+    else
+      printf '%-24s not running\n' "$c"
+      rc=1
+    fi
+  done
+  return "$rc"
+}
+
+case "${1:-}" in
+  up) up ;;
+  down) down ;;
+  restart-apiserver) restart_apiserver "${2:-}" ;;
+  status) status ;;
+  env)
+    load_ports
+    print_env
+    ;;
+  *)
+    echo "usage: $0 up|down|restart-apiserver [--kill]|status|env" >&2
+    exit 2
+    ;;
+esac
