@@ -65,6 +65,12 @@ model: build ## Train on $(DATA_DIR)/train.jsonl and write $(MODEL)
 eval: build ## Evaluate MODEL=file.onnx on DATA=file.jsonl through onnxruntime
 	node $(MS)/training/cli.js eval --model $(MODEL) --data $(DATA)
 
+##@ Operator
+
+.PHONY: manifests
+manifests: build ## Regenerate crds/ and docs/crd-reference.md from operator/src/api/schema.ts
+	node operator/dist/src/cli/gen-manifests.js
+
 ##@ Benchmarks (figures for docs/, not tests)
 
 .PHONY: bench

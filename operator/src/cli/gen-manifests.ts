@@ -1,0 +1,52 @@
+// Writes the files generated from the schema: the CRD and docs/crd-reference.md.
+// Usage: node operator/dist/src/cli/gen-manifests.js [--check]
+//   --check  exit 1 (and name the files) when a committed file differs from what would be generated.
+// The output goes through Prettier with the repository's settings, so `prettier --check` agrees.
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { CRD_FILE, crdYaml } from '../api/crd';
+import { REFERENCE_FILE, referenceMarkdown } from '../api/reference';
+
+export interface GeneratedFile {
+  /** relative to the repository root */
+  path: string;
+  text: string;
+}
+
+/** Every generated file, formatted as Prettier formats it. */
+export async function generatedFiles(repoRoot: string): Promise<GeneratedFile[]> {
+  // Prettier is a development tool: loaded only here, never by the operator itself.
+  const prettier = await import('prettier');
+  const format = async (file: string, text: string): Promise<GeneratedFile> => {
+    const absolute = path.join(repoRoot, file);
+    const options = (await prettier.resolveConfig(absolute)) ?? {};
+    return { path: file, text: await prettier.format(text, { ...options, filepath: absolute }) };
+  };
+  return Promise.all([format(CRD_FILE, crdYaml()), format(REFERENCE_FILE, referenceMarkdown())]);
+}
+
+async function main(argv: string[]): Promise<void> {
+  const check = argv.includes('--check');
+  const root = path.resolve(__dirname, '..', '..', '..', '..');
+  let stale = 0;
+  for (const file of await generatedFiles(root)) {
+    const target = path.join(root, file.path);
+    const current = await readFile(target, 'utf8').catch(() => undefined);
+    if (current === file.text) continue;
+    if (check) {
+      console.error(`${file.path} is stale; run make manifests`);
+      stale++;
+    } else {
+      await writeFile(target, file.text);
+      console.log(`wrote ${file.path}`);
+    }
+  }
+  if (stale > 0) process.exitCode = 1;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).catch((err: unknown) => {
+    console.error(err);
+    process.exitCode = 1;
+  });
+}
