@@ -22,6 +22,7 @@ import {
   kubectlJson,
   repoRoot,
   requireCluster,
+  waitFor,
 } from '../support/cluster';
 
 const SHA = 'ab'.repeat(32);
@@ -75,7 +76,11 @@ describe('the SentimentModel CRD on the API server', function () {
   });
 
   it('explains spec.drift with the descriptions of its fields', async () => {
-    const text = await kubectl(['explain', 'sentimentmodel.spec.drift']);
+    // the API server publishes a new CRD's OpenAPI a few seconds after it is Established
+    const text = await waitFor(() => kubectl(['explain', 'sentimentmodel.spec.drift']), {
+      timeoutMs: 60_000,
+      what: 'kubectl explain to know sentimentmodels',
+    });
     assert.match(text, /Population Stability Index/);
     assert.match(text, /warningThreshold\s+<number>\s+PSI from which the status is Warning/);
     assert.match(text, /minSamples\s+<integer>/);
