@@ -135,6 +135,7 @@ stop_procs() {
 }
 
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+port_free() { ! port_in_use "$1"; }
 
 check_ports_free() {
   local var
@@ -502,6 +503,10 @@ restart_apiserver() {
   [[ -f "$KUBECONFIG_FILE" ]] || die "no local cluster; run make cluster-up"
   pid_of etcd >/dev/null || die "etcd is not running; run make cluster-down cluster-up"
   stop_procs "${kill[@]}" kube-apiserver
+  # A killed multi-threaded process shows as a zombie while its other threads still tear down and
+  # hold the listening socket, so wait for the port itself before starting again.
+  wait_until "port $APISERVER_PORT to be released" 20 port_free "$APISERVER_PORT" ||
+    die "port $APISERVER_PORT is still in use after kube-apiserver stopped"
   start_apiserver
   wait_until "kube-apiserver /readyz" "$CLUSTER_TIMEOUT" apiserver_ready ||
     die "kube-apiserver did not become ready again; see $LOGS/kube-apiserver.log"
