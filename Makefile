@@ -65,6 +65,14 @@ model: build ## Train on $(DATA_DIR)/train.jsonl and write $(MODEL)
 eval: build ## Evaluate MODEL=file.onnx on DATA=file.jsonl through onnxruntime
 	node $(MS)/training/cli.js eval --model $(MODEL) --data $(DATA)
 
+##@ Model server
+
+PORT ?= 8080
+
+.PHONY: serve
+serve: build ## Serve MODEL (default samples/models/imdb.onnx) on PORT (default 8080); Ctrl-C stops it
+	PORT=$(PORT) node $(MS)/main.js serve --model $(MODEL)
+
 ##@ Operator
 
 .PHONY: manifests
@@ -74,11 +82,15 @@ manifests: build ## Regenerate crds/ and docs/crd-reference.md from operator/src
 ##@ Benchmarks (figures for docs/, not tests)
 
 .PHONY: bench
-bench: bench-model bench-train ## Run every benchmark and print its figures
+bench: bench-model bench-train bench-server ## Run every benchmark and print its figures
 
 .PHONY: bench-model
 bench-model: build ## onnxruntime throughput of MODEL: IMDB reviews in batches of 64, short texts one at a time
 	node $(MS)/bench/model-throughput.js --model $(MODEL) --data $(DATA)
+
+.PHONY: bench-server
+bench-server: build ## autocannon against the real server on loopback (64 connections): short texts, IMDB reviews, batches of 32
+	node $(MS)/bench/server-throughput.js --model $(MODEL) --data $(DATA)
 
 .PHONY: bench-train
 bench-train: build ## Train the sample model from scratch into .bench/ and time it; checks it is byte-identical to $(MODEL)

@@ -9,6 +9,30 @@ export type Label = (typeof LABELS)[number];
 /** Upper edges of the `sentiment_prediction_confidence` histogram; confidence is max(p, 1-p). */
 export const CONFIDENCE_BUCKETS = [0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 0.98, 0.99, 1] as const;
 
+/**
+ * The model server's Prometheus metrics. Every series also carries MODEL_SERIES_LABELS; the drift
+ * evaluator reads `${SERVER_METRICS.confidence}_bucket` and `SERVER_METRICS.baselineRatio`.
+ */
+export const SERVER_METRICS = {
+  /** counter {route, code} */
+  requests: 'sentiment_requests_total',
+  /** histogram {route} */
+  requestDuration: 'sentiment_request_duration_seconds',
+  /** counter {label} */
+  predictions: 'sentiment_predictions_total',
+  /** histogram of max(p, 1-p) over CONFIDENCE_BUCKETS */
+  confidence: 'sentiment_prediction_confidence',
+  /** gauge {le}: the model's baseline, cumulative over CONFIDENCE_BUCKETS; absent without a baseline */
+  baselineRatio: 'sentiment_baseline_confidence_ratio',
+  /** histogram of the length of each text */
+  inputChars: 'sentiment_input_chars',
+  /** histogram of the number of texts per onnxruntime call */
+  batchSize: 'sentiment_batch_size',
+  /** gauge {sha256} = 1 */
+  modelInfo: 'sentiment_model_info',
+} as const;
+export const MODEL_SERIES_LABELS = ['model', 'model_version'] as const;
+
 export const META = {
   labels: 'sentimentops.labels',
   version: 'sentimentops.version',

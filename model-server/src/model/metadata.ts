@@ -1,5 +1,6 @@
 // Reads the BRIEF's metadata_props back out of a model file. onnxruntime's JS API does not expose
 // custom metadata, so the ModelProto is decoded here.
+import { createHash } from 'node:crypto';
 import { onnx } from 'onnx-proto';
 import { BaselineConfidence, CONFIDENCE_BUCKETS, LABELS, META, ModelMetrics } from '../contract';
 
@@ -16,10 +17,44 @@ export interface ModelMetadata {
   baselinePositiveRate?: number;
 }
 
+/** ModelProto field 14: `repeated StringStringEntryProto metadata_props`. */
+const METADATA_PROPS_FIELD = 14;
+
+/**
+ * Reads only the top-level `metadata_props` of a ModelProto and skips everything else unparsed:
+ * decoding the whole graph of a large vocabulary model would build millions of JS strings
+ * (over 100 MB of heap for the sample model) just to read a few keys.
+ */
 export function readMetadataProps(bytes: Uint8Array): Record<string, string> {
-  const m = onnx.ModelProto.decode(bytes);
   const out: Record<string, string> = {};
-  for (const p of m.metadataProps) if (p.key) out[p.key] = p.value ?? '';
+  let pos = 0;
+  const varint = (): number => {
+    let value = 0;
+    for (let shift = 0; ; shift += 7) {
+      if (pos >= bytes.length) throw new ModelContractError('the model file is not a valid ONNX protobuf');
+      const b = bytes[pos++];
+      value += (b & 0x7f) * 2 ** shift;
+      if (b < 0x80) return value;
+    }
+  };
+  while (pos < bytes.length) {
+    const tag = varint();
+    const field = Math.floor(tag / 8);
+    const wire = tag & 7;
+    if (wire === 0) varint();
+    else if (wire === 1) pos += 8;
+    else if (wire === 5) pos += 4;
+    else if (wire === 2) {
+      const len = varint();
+      if (pos + len > bytes.length)
+        throw new ModelContractError('the model file is not a valid ONNX protobuf');
+      if (field === METADATA_PROPS_FIELD) {
+        const p = onnx.StringStringEntryProto.decode(bytes.subarray(pos, pos + len));
+        if (p.key) out[p.key] = p.value ?? '';
+      }
+      pos += len;
+    } else throw new ModelContractError('the model file is not a valid ONNX protobuf');
+  }
   return out;
 }
 
@@ -56,5 +91,13 @@ export function parseMetadata(raw: Record<string, string>): ModelMetadata {
     metrics: parseJson<ModelMetrics>(raw, META.metrics),
     baseline,
     baselinePositiveRate: rate === undefined ? undefined : Number(rate),
+  };
+}
+
+/** The contract and checksum of a model file, without starting an onnxruntime session. */
+export function describeModel(bytes: Uint8Array): { metadata: ModelMetadata; sha256: string } {
+  return {
+    metadata: parseMetadata(readMetadataProps(bytes)),
+    sha256: createHash('sha256').update(bytes).digest('hex'),
   };
 }

@@ -1,10 +1,10 @@
 // One loaded model: an onnxruntime session plus the contract read from the file. The trainer's
 // evaluation and the HTTP server both predict through this class.
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
 import { INPUT_NAME, OUTPUT_NAME } from '../contract';
-import { ModelContractError, ModelMetadata, parseMetadata, readMetadataProps } from './metadata';
+import { lengthGroups } from './length-groups';
+import { ModelContractError, ModelMetadata, describeModel } from './metadata';
 
 export interface LoadOptions {
   /** onnxruntime intra-op threads; 1 makes results independent of the machine's core count */
@@ -19,7 +19,7 @@ export class OnnxModel {
   ) {}
 
   static async fromBytes(bytes: Uint8Array, opts: LoadOptions = {}): Promise<OnnxModel> {
-    const metadata = parseMetadata(readMetadataProps(bytes));
+    const { metadata, sha256 } = describeModel(bytes);
     const session = await ort.InferenceSession.create(bytes, {
       intraOpNumThreads: opts.threads ?? 1,
       interOpNumThreads: 1,
@@ -30,7 +30,7 @@ export class OnnxModel {
         `the graph must take "${INPUT_NAME}" and return "${OUTPUT_NAME}"; it takes [${session.inputNames}] and returns [${session.outputNames}]`,
       );
     }
-    return new OnnxModel(session, metadata, createHash('sha256').update(bytes).digest('hex'));
+    return new OnnxModel(session, metadata, sha256);
   }
 
   static async load(path: string, opts: LoadOptions = {}): Promise<OnnxModel> {
@@ -49,8 +49,22 @@ export class OnnxModel {
     return out;
   }
 
-  /** Row-major [N, 2] probabilities (negative, positive). */
+  /** Row-major [N, 2] probabilities (negative, positive), in input order. */
   async predict(texts: readonly string[]): Promise<Float32Array> {
+    const groups = lengthGroups(texts.map((t) => t.length));
+    if (groups.length <= 1) return this.run(texts);
+    const out = new Float32Array(2 * texts.length);
+    for (const group of groups) {
+      const probs = await this.run(group.map((i) => texts[i]));
+      group.forEach((i, k) => {
+        out[2 * i] = probs[2 * k];
+        out[2 * i + 1] = probs[2 * k + 1];
+      });
+    }
+    return out;
+  }
+
+  private async run(texts: readonly string[]): Promise<Float32Array> {
     if (texts.length === 0) return new Float32Array(0);
     const input = new ort.Tensor('string', texts as string[], [texts.length]);
     const result = await this.session.run({ [INPUT_NAME]: input });

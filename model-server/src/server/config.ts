@@ -1,0 +1,92 @@
+// The server's settings: environment variables, overridden by the few command-line flags. Every
+// value is checked here, so a typo stops the process with the variable's name instead of
+// surfacing later as odd behaviour.
+import { basename, extname } from 'node:path';
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export interface ServeConfig {
+  modelPath: string;
+  /** the name clients address in /v2/models/{name} and the `model` label */
+  modelName: string;
+  /** expected sha256 of the model file; the server refuses to start on a mismatch */
+  modelSha256?: string;
+  /** listen address; undefined listens on every interface */
+  host?: string;
+  port: number;
+  maxBatchSize: number;
+  batchWindowMs: number;
+  maxBodyBytes: number;
+  maxTextChars: number;
+  maxBatchItems: number;
+  shutdownTimeoutMs: number;
+  /** worker threads that each hold an onnxruntime session */
+  inferenceThreads: number;
+  logLevel: string;
+}
+
+export const LOG_LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'] as const;
+const SHA256 = /^[0-9a-f]{64}$/i;
+const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+export interface ServeFlags {
+  model?: string;
+  port?: string;
+}
+
+function integer(name: string, raw: string | undefined, def: number, min: number, max: number): number {
+  if (raw === undefined || raw.trim() === '') return def;
+  const v = raw.trim();
+  if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) {
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+  }
+  return Number(v);
+}
+
+/** Default model name: the file's base name without its extension (`imdb` for imdb.onnx). */
+export function defaultModelName(modelPath: string): string {
+  return basename(modelPath, extname(modelPath));
+}
+
+export function serveConfig(env: NodeJS.ProcessEnv, flags: ServeFlags = {}): ServeConfig {
+  const modelPath = flags.model ?? env.MODEL_PATH;
+  if (!modelPath) throw new ConfigError('no model: pass --model PATH or set MODEL_PATH');
+
+  const modelName = env.MODEL_NAME?.trim() || defaultModelName(modelPath);
+  if (!MODEL_NAME.test(modelName)) {
+    throw new ConfigError(
+      `model name "${modelName}" (MODEL_NAME or the file's base name) must be 1-128 characters of letters, digits, ".", "_" or "-", starting with a letter or digit`,
+    );
+  }
+
+  const sha = env.MODEL_SHA256?.trim();
+  if (sha && !SHA256.test(sha)) {
+    throw new ConfigError(`MODEL_SHA256 must be 64 hexadecimal characters, got "${env.MODEL_SHA256}"`);
+  }
+
+  const logLevel = env.LOG_LEVEL?.trim() || 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${env.LOG_LEVEL}"`);
+  }
+
+  return {
+    modelPath,
+    modelName,
+    modelSha256: sha ? sha.toLowerCase() : undefined,
+    host: env.HOST?.trim() || undefined,
+    port:
+      flags.port !== undefined
+        ? integer('--port', flags.port, 0, 0, 65535)
+        : integer('PORT', env.PORT, 8080, 0, 65535),
+    maxBatchSize: integer('MAX_BATCH_SIZE', env.MAX_BATCH_SIZE, 64, 1, 4096),
+    batchWindowMs: integer('BATCH_WINDOW_MS', env.BATCH_WINDOW_MS, 2, 0, 1000),
+    maxBodyBytes: integer('MAX_BODY_BYTES', env.MAX_BODY_BYTES, 1024 * 1024, 1, 1024 * 1024 * 1024),
+    maxTextChars: integer('MAX_TEXT_CHARS', env.MAX_TEXT_CHARS, 20_000, 1, 10_000_000),
+    maxBatchItems: integer('MAX_BATCH_ITEMS', env.MAX_BATCH_ITEMS, 256, 1, 100_000),
+    shutdownTimeoutMs: integer('SHUTDOWN_TIMEOUT_MS', env.SHUTDOWN_TIMEOUT_MS, 20_000, 0, 3_600_000),
+    inferenceThreads: integer('INFERENCE_THREADS', env.INFERENCE_THREADS, 1, 1, 64),
+    logLevel,
+  };
+}

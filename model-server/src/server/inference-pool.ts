@@ -1,0 +1,127 @@
+// The main thread's side of the inference threads: starts them (each loads the model and runs a
+// warm-up batch), hands each batch to an idle one, and reports a thread that dies, which leaves
+// the server unable to answer and so is fatal.
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+
+export interface WorkerData {
+  bytes: Uint8Array;
+  warmupTexts: string[];
+}
+export interface WorkerRequest {
+  id: number;
+  texts: string[];
+}
+export type WorkerReply =
+  | { type: 'ready' }
+  | { type: 'failed'; message: string }
+  | { type: 'result'; id: number; probs: Float32Array }
+  | { type: 'error'; id: number; message: string };
+
+interface Call {
+  texts: string[];
+  resolve(probs: Float32Array): void;
+  reject(err: Error): void;
+}
+
+/** A batch of varied lengths, so the first real requests meet warmed-up allocations. */
+export function warmupTexts(count: number): string[] {
+  const words = ['a', 'wonderful', 'film', 'with', 'terrible', 'acting', 'and', 'great', 'music'];
+  return Array.from({ length: count }, (_, i) =>
+    Array.from({ length: 1 + ((i * 37) % 200) }, (_, j) => words[(i + j) % words.length]).join(' '),
+  );
+}
+
+export class InferencePool {
+  private readonly idle: Worker[] = [];
+  private readonly backlog: Call[] = [];
+  private readonly calls = new Map<number, Call>();
+  private nextId = 0;
+  private closing = false;
+
+  private constructor(
+    private readonly workers: Worker[],
+    private readonly onFatal: (err: Error) => void,
+  ) {}
+
+  /** Resolves once every thread has loaded the model and run the warm-up batch. */
+  static async start(
+    bytes: Uint8Array,
+    threads: number,
+    warmupBatch: number,
+    onFatal: (err: Error) => void,
+  ): Promise<InferencePool> {
+    // one copy of the file, shared by every thread, instead of one structured clone each
+    const shared = new Uint8Array(new SharedArrayBuffer(bytes.length));
+    shared.set(bytes);
+    const data: WorkerData = { bytes: shared, warmupTexts: warmupTexts(warmupBatch) };
+    const workers = Array.from(
+      { length: threads },
+      () => new Worker(join(__dirname, 'inference-worker.js'), { workerData: data }),
+    );
+    const pool = new InferencePool(workers, onFatal);
+    try {
+      await Promise.all(workers.map((w) => pool.attach(w)));
+    } catch (err) {
+      await pool.close();
+      throw err;
+    }
+    return pool;
+  }
+
+  private attach(worker: Worker): Promise<void> {
+    return new Promise((resolve, reject) => {
+      let started = false;
+      worker.on('message', (msg: WorkerReply) => {
+        if (msg.type === 'ready') {
+          started = true;
+          this.release(worker);
+          resolve();
+        } else if (msg.type === 'failed') {
+          reject(new Error(msg.message));
+        } else {
+          const call = this.calls.get(msg.id)!;
+          this.calls.delete(msg.id);
+          this.release(worker);
+          if (msg.type === 'result') call.resolve(msg.probs);
+          else call.reject(new Error(`inference failed: ${msg.message}`));
+        }
+      });
+      const died = (err: Error): void => {
+        if (!started) reject(err);
+        else if (!this.closing) this.onFatal(err);
+      };
+      worker.on('error', died);
+      worker.on('exit', (code) => died(new Error(`inference thread exited with code ${code}`)));
+    });
+  }
+
+  run(texts: string[]): Promise<Float32Array> {
+    return new Promise((resolve, reject) => {
+      this.backlog.push({ texts, resolve, reject });
+      this.pump();
+    });
+  }
+
+  private release(worker: Worker): void {
+    this.idle.push(worker);
+    this.pump();
+  }
+
+  private pump(): void {
+    while (this.idle.length > 0 && this.backlog.length > 0) {
+      const call = this.backlog.shift()!;
+      const id = this.nextId++;
+      this.calls.set(id, call);
+      this.idle.pop()!.postMessage({ id, texts: call.texts } satisfies WorkerRequest);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    await Promise.all(this.workers.map((w) => w.terminate()));
+    for (const call of [...this.calls.values(), ...this.backlog]) call.reject(new Error('server stopped'));
+    this.calls.clear();
+    this.backlog.length = 0;
+  }
+}

@@ -1,0 +1,118 @@
+// The BRIEF's model-server metrics on one prom-client registry. Names come from the contract;
+// `model` and `model_version` are registry default labels, so every series carries them,
+// the process metrics included.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { CONFIDENCE_BUCKETS, LABELS, SERVER_METRICS } from '../contract';
+import { confidenceOf, isPositive } from './prediction';
+import type { ServedModel } from './served-model';
+
+export const REQUEST_DURATION_BUCKETS = [
+  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+];
+export const INPUT_CHARS_BUCKETS = [10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 20000, 50000];
+
+/** Powers of two below the largest batch, then the largest batch itself. */
+export function batchSizeBuckets(maxBatchSize: number): number[] {
+  const out: number[] = [];
+  for (let b = 1; b < maxBatchSize; b *= 2) out.push(b);
+  out.push(maxBatchSize);
+  return out;
+}
+
+export class ServerMetrics {
+  readonly registry = new Registry();
+  private readonly requests: Counter<'route' | 'code'>;
+  private readonly duration: Histogram<'route'>;
+  private readonly predictions: Counter<'label'>;
+  private readonly confidence: Histogram;
+  private readonly inputChars: Histogram;
+  private readonly batchSize: Histogram;
+
+  constructor(model: ServedModel, maxBatchSize: number) {
+    const registers = [this.registry];
+    this.registry.setDefaultLabels({ model: model.name, model_version: model.version });
+    collectDefaultMetrics({ register: this.registry });
+
+    this.requests = new Counter({
+      name: SERVER_METRICS.requests,
+      help: 'HTTP requests by route template and status code',
+      labelNames: ['route', 'code'],
+      registers,
+    });
+    this.duration = new Histogram({
+      name: SERVER_METRICS.requestDuration,
+      help: 'Time from request start to the response being written, by route template',
+      labelNames: ['route'],
+      buckets: REQUEST_DURATION_BUCKETS,
+      registers,
+    });
+    this.predictions = new Counter({
+      name: SERVER_METRICS.predictions,
+      help: 'Predictions by predicted label',
+      labelNames: ['label'],
+      registers,
+    });
+    for (const label of LABELS) this.predictions.inc({ label }, 0);
+    this.confidence = new Histogram({
+      name: SERVER_METRICS.confidence,
+      help: 'Confidence max(p, 1-p) of each prediction; the drift evaluator compares it with the baseline',
+      buckets: [...CONFIDENCE_BUCKETS],
+      registers,
+    });
+    this.inputChars = new Histogram({
+      name: SERVER_METRICS.inputChars,
+      help: 'Length of each input text in UTF-16 code units',
+      buckets: INPUT_CHARS_BUCKETS,
+      registers,
+    });
+    this.batchSize = new Histogram({
+      name: SERVER_METRICS.batchSize,
+      help: 'Texts per onnxruntime call after micro-batching',
+      buckets: batchSizeBuckets(maxBatchSize),
+      registers,
+    });
+    new Gauge({
+      name: SERVER_METRICS.modelInfo,
+      help: 'The served model file; always 1',
+      labelNames: ['sha256'],
+      registers,
+    }).set({ sha256: model.sha256 }, 1);
+    const { baseline } = model.metadata;
+    if (baseline) {
+      const ratio = new Gauge({
+        name: SERVER_METRICS.baselineRatio,
+        help: 'Cumulative fraction of the held-out predictions at or below each confidence edge (the model reference distribution)',
+        labelNames: ['le'],
+        registers,
+      });
+      baseline.edges.forEach((edge, i) => ratio.set({ le: String(edge) }, baseline.ratios[i]));
+    }
+  }
+
+  observeRequest(route: string, code: number, seconds: number): void {
+    this.requests.inc({ route, code: String(code) });
+    this.duration.observe({ route }, seconds);
+  }
+
+  /** One onnxruntime call: its size, every input's length, every prediction's label and confidence. */
+  observeBatch(texts: readonly string[], probs: Float32Array): void {
+    this.batchSize.observe(texts.length);
+    let positives = 0;
+    for (let i = 0; i < texts.length; i++) {
+      const p = probs[2 * i + 1];
+      if (isPositive(p)) positives++;
+      this.confidence.observe(confidenceOf(p));
+      this.inputChars.observe(texts[i].length);
+    }
+    if (positives > 0) this.predictions.inc({ label: LABELS[1] }, positives);
+    if (positives < texts.length) this.predictions.inc({ label: LABELS[0] }, texts.length - positives);
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+}

@@ -1,0 +1,159 @@
+// The server's life: check the model file, listen, load and warm up the inference threads, turn
+// ready; on SIGTERM or SIGINT turn unready, stop accepting connections, let in-flight requests
+// finish and stop. Resolves with the process exit code.
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import { LABELS } from '../contract';
+import { describeModel } from '../model/metadata';
+import { createApp, AppState } from './app';
+import { Batcher } from './batcher';
+import type { ServeConfig } from './config';
+import { InferencePool } from './inference-pool';
+import type { Logger } from './logger';
+import { ServerMetrics } from './metrics';
+import type { ServedModel } from './served-model';
+
+export class StartupError extends Error {
+  override readonly name = 'StartupError';
+}
+
+async function readModel(config: ServeConfig): Promise<{ bytes: Buffer; model: ServedModel }> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(config.modelPath);
+  } catch (err) {
+    throw new StartupError(`cannot read the model ${config.modelPath}: ${(err as Error).message}`);
+  }
+  const { metadata, sha256 } = describeModel(bytes);
+  if (config.modelSha256 && config.modelSha256 !== sha256) {
+    throw new StartupError(
+      `MODEL_SHA256 mismatch: expected ${config.modelSha256}, but ${config.modelPath} has sha256 ${sha256}; refusing to serve it`,
+    );
+  }
+  return { bytes, model: { name: config.modelName, version: metadata.version, sha256, metadata } };
+}
+
+function serverVersion(): string {
+  try {
+    // dist/src/server/serve.js -> model-server/package.json
+    return (
+      JSON.parse(readFileSync(resolve(__dirname, '../../../package.json'), 'utf8')) as { version: string }
+    ).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+export async function serve(config: ServeConfig, logger: Logger): Promise<number> {
+  const file = await readModel(config);
+  const { model } = file;
+  logger.info('model file checked', {
+    path: config.modelPath,
+    model: model.name,
+    model_version: model.version,
+    sha256: model.sha256,
+    sha256_verified: config.modelSha256 !== undefined,
+  });
+
+  const metrics = new ServerMetrics(model, config.maxBatchSize);
+  const state: AppState = { ready: false, draining: false };
+  let pool: InferencePool | undefined;
+  const batcher = new Batcher(
+    async (texts) => {
+      const probs = await pool!.run(texts);
+      metrics.observeBatch(texts, probs);
+      return probs;
+    },
+    {
+      maxBatchSize: config.maxBatchSize,
+      windowMs: config.batchWindowMs,
+      concurrency: config.inferenceThreads,
+      width: LABELS.length,
+    },
+  );
+  const app = createApp({
+    model,
+    limits: config,
+    metrics,
+    predict: (texts) => batcher.submit(texts),
+    state,
+    logger,
+    serverVersion: serverVersion(),
+  });
+  const server = createServer({ keepAlive: true }, app.handle);
+  server.on('clientError', app.clientError);
+
+  let exit: (code: number) => void = () => {};
+  const exited = new Promise<number>((r) => (exit = r));
+  let stopping: Promise<void> | undefined;
+  /** The first call decides the exit code. */
+  const stop = (code: number): Promise<void> =>
+    (stopping ??= (async () => {
+      await pool?.close();
+      exit(code);
+    })());
+
+  await new Promise<void>((ok, fail) => {
+    server.once('error', (err) =>
+      fail(new StartupError(`cannot listen on port ${config.port}: ${err.message}`)),
+    );
+    server.listen(config.port, config.host, ok);
+  });
+  const address = server.address() as AddressInfo;
+  logger.info('listening', { address: address.address, port: address.port, ready: false });
+
+  const shutdown = (signal: NodeJS.Signals): void => {
+    if (state.draining) return;
+    state.draining = true;
+    state.ready = false;
+    // close the listener first: once the log line below is out, no connection gets in
+    server.close(() => {
+      clearTimeout(timer);
+      logger.info('stopped: every connection closed');
+      void stop(0);
+    });
+    const timer = setTimeout(() => {
+      logger.warn('shutdown timeout: closing the connections still open', {
+        in_flight: app.inFlight(),
+        timeout_ms: config.shutdownTimeoutMs,
+      });
+      server.closeAllConnections();
+      void stop(1);
+    }, config.shutdownTimeoutMs);
+    logger.info('shutting down: readiness false, no new connections, finishing in-flight requests', {
+      signal,
+      in_flight: app.inFlight(),
+      timeout_ms: config.shutdownTimeoutMs,
+    });
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+
+  const started = process.hrtime.bigint();
+  const fatal = (err: Error): void => {
+    logger.error('inference thread failed; stopping', { error: err.message });
+    server.closeAllConnections();
+    server.close();
+    void stop(1);
+  };
+  try {
+    pool = await InferencePool.start(file.bytes, config.inferenceThreads, config.maxBatchSize, fatal);
+    file.bytes = Buffer.alloc(0); // the threads share their own copy
+  } catch (err) {
+    server.close();
+    throw new StartupError(`cannot load the model ${config.modelPath}: ${(err as Error).message}`);
+  }
+  if (!state.draining) {
+    state.ready = true;
+    logger.info('ready', {
+      load_and_warmup_ms: Math.round(Number(process.hrtime.bigint() - started) / 1e6),
+      inference_threads: config.inferenceThreads,
+      max_batch_size: config.maxBatchSize,
+      batch_window_ms: config.batchWindowMs,
+    });
+  }
+  return exited;
+}

@@ -1,0 +1,81 @@
+import { strict as assert } from 'node:assert';
+import { ConfigError, serveConfig } from '../src/server/config';
+
+describe('server configuration', () => {
+  it('uses the documented defaults and names the model after the file', () => {
+    const c = serveConfig({}, { model: '/models/imdb.onnx' });
+    assert.deepEqual(c, {
+      modelPath: '/models/imdb.onnx',
+      modelName: 'imdb',
+      modelSha256: undefined,
+      host: undefined,
+      port: 8080,
+      maxBatchSize: 64,
+      batchWindowMs: 2,
+      maxBodyBytes: 1024 * 1024,
+      maxTextChars: 20_000,
+      maxBatchItems: 256,
+      shutdownTimeoutMs: 20_000,
+      inferenceThreads: 1,
+      logLevel: 'info',
+    });
+  });
+
+  it('reads every setting from the environment, flags winning over MODEL_PATH and PORT', () => {
+    const sha = 'AB'.repeat(32);
+    const c = serveConfig(
+      {
+        MODEL_PATH: '/env.onnx',
+        MODEL_NAME: 'reviews-v2',
+        MODEL_SHA256: sha,
+        PORT: '9000',
+        MAX_BATCH_SIZE: '8',
+        BATCH_WINDOW_MS: '0',
+        MAX_BODY_BYTES: '100',
+        MAX_TEXT_CHARS: '10',
+        MAX_BATCH_ITEMS: '3',
+        SHUTDOWN_TIMEOUT_MS: '500',
+        INFERENCE_THREADS: '2',
+        LOG_LEVEL: 'debug',
+        HOST: '127.0.0.1',
+      },
+      { model: '/flag.onnx', port: '0' },
+    );
+    assert.equal(c.modelPath, '/flag.onnx');
+    assert.equal(c.modelName, 'reviews-v2');
+    assert.equal(c.modelSha256, sha.toLowerCase());
+    assert.equal(c.port, 0);
+    assert.deepEqual(
+      [c.maxBatchSize, c.batchWindowMs, c.maxBodyBytes, c.maxTextChars, c.maxBatchItems, c.shutdownTimeoutMs],
+      [8, 0, 100, 10, 3, 500],
+    );
+    assert.equal(c.inferenceThreads, 2);
+    assert.equal(c.logLevel, 'debug');
+    assert.equal(c.host, '127.0.0.1');
+  });
+
+  const refusals: [string, NodeJS.ProcessEnv, RegExp][] = [
+    ['no model at all', {}, /--model PATH or set MODEL_PATH/],
+    [
+      'a batch size that is not a number',
+      { MAX_BATCH_SIZE: 'lots' },
+      /MAX_BATCH_SIZE must be an integer from 1 to 4096, got "lots"/,
+    ],
+    ['a zero batch size', { MAX_BATCH_SIZE: '0' }, /MAX_BATCH_SIZE/],
+    ['a negative window', { BATCH_WINDOW_MS: '-1' }, /BATCH_WINDOW_MS/],
+    ['a fractional body limit', { MAX_BODY_BYTES: '1.5' }, /MAX_BODY_BYTES/],
+    ['a port out of range', { PORT: '70000' }, /PORT must be an integer from 0 to 65535/],
+    ['a short checksum', { MODEL_SHA256: 'abc' }, /MODEL_SHA256 must be 64 hexadecimal characters/],
+    ['a model name unfit for a URL', { MODEL_NAME: 'my model' }, /model name "my model"/],
+    ['an unknown log level', { LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of/],
+  ];
+  for (const [what, env, message] of refusals) {
+    it(`refuses ${what}, naming the setting`, () => {
+      const flags = what === 'no model at all' ? {} : { model: 'm.onnx' };
+      assert.throws(
+        () => serveConfig(env, flags),
+        (err: Error) => err instanceof ConfigError && message.test(err.message),
+      );
+    });
+  }
+});

@@ -1,0 +1,87 @@
+import { strict as assert } from 'node:assert';
+import { CONFIDENCE_BUCKETS, SERVER_METRICS } from '../src/contract';
+import { ServerMetrics, batchSizeBuckets } from '../src/server/metrics';
+import type { ServedModel } from '../src/server/served-model';
+
+const baseline = {
+  edges: [...CONFIDENCE_BUCKETS],
+  counts: [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1],
+  ratios: CONFIDENCE_BUCKETS.map((_, i) => (i + 1) / 12),
+  n: 12,
+};
+const model = (withBaseline: boolean): ServedModel => ({
+  name: 'imdb',
+  version: 'v7',
+  sha256: 'f'.repeat(64),
+  metadata: {
+    raw: {},
+    labels: ['negative', 'positive'],
+    version: 'v7',
+    baseline: withBaseline ? baseline : undefined,
+  },
+});
+
+/** Series lines (not comments) of one metric family. */
+function series(text: string, name: string): string[] {
+  return text.split('\n').filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name}_`));
+}
+
+describe('server metrics', () => {
+  it('batch size buckets double up to the largest batch', () => {
+    assert.deepEqual(batchSizeBuckets(64), [1, 2, 4, 8, 16, 32, 64]);
+    assert.deepEqual(batchSizeBuckets(48), [1, 2, 4, 8, 16, 32, 48]);
+    assert.deepEqual(batchSizeBuckets(1), [1]);
+  });
+
+  it('counts a batch: labels, confidence buckets on the BRIEF edges, input lengths and batch size', async () => {
+    const m = new ServerMetrics(model(true), 64);
+    m.observeBatch(['abc', 'defgh', 'x'], Float32Array.from([0.03, 0.97, 0.7, 0.3, 0.5, 0.5]));
+    m.observeRequest('/predict', 200, 0.003);
+    const text = await m.render();
+    const value = (line: string): number => Number(line.split(' ').pop());
+    const find = (prefix: string): string => {
+      const line = text.split('\n').find((l) => l.startsWith(prefix));
+      assert.ok(line, `no series starting with ${prefix}`);
+      return line;
+    };
+    assert.equal(value(find(`${SERVER_METRICS.predictions}{label="positive"`)), 2);
+    assert.equal(value(find(`${SERVER_METRICS.predictions}{label="negative"`)), 1);
+    const le = series(text, `${SERVER_METRICS.confidence}_bucket`).map((l) => /le="([^"]+)"/.exec(l)![1]);
+    assert.deepEqual(le, [...CONFIDENCE_BUCKETS.map(String), '+Inf']);
+    assert.equal(value(find(`${SERVER_METRICS.confidence}_bucket{le="0.55"`)), 1); // the 0.5 one
+    assert.equal(value(find(`${SERVER_METRICS.confidence}_bucket{le="0.7"`)), 2);
+    assert.equal(value(find(`${SERVER_METRICS.confidence}_bucket{le="0.98"`)), 3);
+    assert.equal(value(find(`${SERVER_METRICS.inputChars}_sum`)), 9);
+    assert.equal(value(find(`${SERVER_METRICS.batchSize}_sum`)), 3);
+    assert.equal(value(find(`${SERVER_METRICS.requests}{route="/predict",code="200"`)), 1);
+    assert.equal(value(find(`${SERVER_METRICS.requestDuration}_count{`)), 1);
+  });
+
+  it('labels every series, process metrics included, with model and model_version', async () => {
+    const text = await new ServerMetrics(model(true), 64).render();
+    const lines = text.split('\n').filter((l) => l && !l.startsWith('#'));
+    assert.ok(lines.some((l) => l.startsWith('process_cpu_user_seconds_total')));
+    assert.ok(lines.some((l) => l.startsWith('nodejs_heap_size_used_bytes')));
+    for (const l of lines)
+      assert.match(l, /model="imdb",model_version="v7"|model="imdb".*model_version="v7"/, l);
+  });
+
+  it('exports the baseline ratios per edge and the model sha256', async () => {
+    const text = await new ServerMetrics(model(true), 64).render();
+    const ratios = series(text, SERVER_METRICS.baselineRatio).map((l) => [
+      /le="([^"]+)"/.exec(l)![1],
+      Number(l.split(' ').pop()),
+    ]);
+    assert.deepEqual(
+      ratios,
+      CONFIDENCE_BUCKETS.map((e, i) => [String(e), baseline.ratios[i]]),
+    );
+    assert.match(text, new RegExp(`${SERVER_METRICS.modelInfo}\\{sha256="${'f'.repeat(64)}".*\\} 1`));
+  });
+
+  it('leaves the baseline gauge out when the model has no baseline', async () => {
+    const text = await new ServerMetrics(model(false), 64).render();
+    assert.equal(series(text, SERVER_METRICS.baselineRatio).length, 0);
+    assert.ok(!text.includes(SERVER_METRICS.baselineRatio));
+  });
+});

@@ -1,0 +1,20 @@
+// The real server process on the real sample model, on a free port.
+import { ServerProcess, spawnServer } from '../../src/bench/spawn-server';
+import { SAMPLE_MODEL, requireFile } from './paths';
+
+export const MODEL_HOW = 'run `make model` to train it (it needs ../shared/datasets/imdb)';
+
+export function sampleModel(): string {
+  return requireFile(SAMPLE_MODEL, MODEL_HOW);
+}
+
+export function startServer(
+  env: Record<string, string> = {},
+  opts: { model?: string; waitFor?: 'ready' | 'listening'; args?: string[] } = {},
+): Promise<ServerProcess> {
+  return spawnServer({
+    args: ['serve', '--model', opts.model ?? sampleModel(), ...(opts.args ?? [])],
+    env: { HOST: '127.0.0.1', ...env },
+    waitFor: opts.waitFor,
+  });
+}
