@@ -33,6 +33,16 @@ export const SERVER_METRICS = {
 } as const;
 export const MODEL_SERIES_LABELS = ['model', 'model_version'] as const;
 
+/** The predicted label is positive when P(positive) is at least one half. */
+export function isPositive(pPositive: number): boolean {
+  return pPositive >= 0.5;
+}
+
+/** Confidence of a prediction, max(p, 1-p): what the histogram and the baseline are made of. */
+export function confidenceOf(pPositive: number): number {
+  return Math.max(pPositive, 1 - pPositive);
+}
+
 export const META = {
   labels: 'sentimentops.labels',
   version: 'sentimentops.version',

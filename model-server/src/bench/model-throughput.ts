@@ -2,7 +2,7 @@
 // texts one at a time. A benchmark, not a test: it prints figures for docs/model.md.
 import { parseArgs } from 'node:util';
 import { OnnxModel } from '../model/onnx-model';
-import { readJsonl } from '../training/dataset';
+import { IMDB_TEST, readJsonl } from '../training/dataset';
 
 /** The first sentence (or the first words) of a review, at most `max` characters. */
 export function shortText(review: string, max = 100): string {
@@ -44,7 +44,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       model: { type: 'string', default: 'samples/models/imdb.onnx' },
-      data: { type: 'string', default: `${process.env.SHARED_DIR ?? '../shared'}/datasets/imdb/test.jsonl` },
+      data: { type: 'string', default: IMDB_TEST },
       seconds: { type: 'string', default: '10' },
       batch: { type: 'string', default: '64' },
     },

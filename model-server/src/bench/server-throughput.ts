@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { readJsonl } from '../training/dataset';
+import { IMDB_TEST, readJsonl } from '../training/dataset';
 import { shortText } from './model-throughput';
 import { spawnServer } from './spawn-server';
 
@@ -125,7 +125,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       model: { type: 'string', default: 'samples/models/imdb.onnx' },
-      data: { type: 'string', default: `${process.env.SHARED_DIR ?? '../shared'}/datasets/imdb/test.jsonl` },
+      data: { type: 'string', default: IMDB_TEST },
       seconds: { type: 'string', default: '10' },
       warmup: { type: 'string', default: '3' },
       connections: { type: 'string', default: '64' },

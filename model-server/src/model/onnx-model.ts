@@ -9,6 +9,8 @@ import { ModelContractError, ModelMetadata, describeModel } from './metadata';
 export interface LoadOptions {
   /** onnxruntime intra-op threads; 1 makes results independent of the machine's core count */
   threads?: number;
+  /** the file's contract and checksum when the caller has already read them (saves a second pass) */
+  described?: { metadata: ModelMetadata; sha256: string };
 }
 
 export class OnnxModel {
@@ -19,7 +21,7 @@ export class OnnxModel {
   ) {}
 
   static async fromBytes(bytes: Uint8Array, opts: LoadOptions = {}): Promise<OnnxModel> {
-    const { metadata, sha256 } = describeModel(bytes);
+    const { metadata, sha256 } = opts.described ?? describeModel(bytes);
     const session = await ort.InferenceSession.create(bytes, {
       intraOpNumThreads: opts.threads ?? 1,
       interOpNumThreads: 1,

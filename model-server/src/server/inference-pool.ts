@@ -3,9 +3,11 @@
 // the server unable to answer and so is fatal.
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import type { ModelMetadata } from '../model/metadata';
 
 export interface WorkerData {
   bytes: Uint8Array;
+  described: { metadata: ModelMetadata; sha256: string };
   warmupTexts: string[];
 }
 export interface WorkerRequest {
@@ -47,6 +49,7 @@ export class InferencePool {
   /** Resolves once every thread has loaded the model and run the warm-up batch. */
   static async start(
     bytes: Uint8Array,
+    described: WorkerData['described'],
     threads: number,
     warmupBatch: number,
     onFatal: (err: Error) => void,
@@ -54,7 +57,7 @@ export class InferencePool {
     // one copy of the file, shared by every thread, instead of one structured clone each
     const shared = new Uint8Array(new SharedArrayBuffer(bytes.length));
     shared.set(bytes);
-    const data: WorkerData = { bytes: shared, warmupTexts: warmupTexts(warmupBatch) };
+    const data: WorkerData = { bytes: shared, described, warmupTexts: warmupTexts(warmupBatch) };
     const workers = Array.from(
       { length: threads },
       () => new Worker(join(__dirname, 'inference-worker.js'), { workerData: data }),

@@ -7,11 +7,11 @@ import type { WorkerData, WorkerReply, WorkerRequest } from './inference-pool';
 
 async function main(): Promise<void> {
   const port = parentPort!;
-  const { bytes, warmupTexts } = workerData as WorkerData;
+  const { bytes, described, warmupTexts } = workerData as WorkerData;
   let model: OnnxModel;
   try {
     // onnxruntime wants an ArrayBuffer, not the SharedArrayBuffer; the copy is dropped after load
-    model = await OnnxModel.fromBytes(new Uint8Array(bytes), { threads: 1 });
+    model = await OnnxModel.fromBytes(new Uint8Array(bytes), { threads: 1, described });
     await model.predict(warmupTexts);
   } catch (err) {
     port.postMessage({ type: 'failed', message: (err as Error).message } satisfies WorkerReply);

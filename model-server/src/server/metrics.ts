@@ -2,8 +2,7 @@
 // `model` and `model_version` are registry default labels, so every series carries them,
 // the process metrics included.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { CONFIDENCE_BUCKETS, LABELS, SERVER_METRICS } from '../contract';
-import { confidenceOf, isPositive } from './prediction';
+import { CONFIDENCE_BUCKETS, LABELS, SERVER_METRICS, confidenceOf, isPositive } from '../contract';
 import type { ServedModel } from './served-model';
 
 export const REQUEST_DURATION_BUCKETS = [

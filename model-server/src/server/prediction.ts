@@ -1,20 +1,12 @@
 // From one row of the model's [N, 2] output to the label and confidence clients and metrics see.
 // The rule matches the trainer's evaluation: positive when P(positive) >= 0.5, confidence
 // max(p, 1 - p), so live confidences are comparable with the model's baseline histogram.
-import { Label, LABELS } from '../contract';
+import { Label, LABELS, confidenceOf, isPositive } from '../contract';
 
 export interface Prediction {
   label: Label;
   confidence: number;
   probabilities: Record<Label, number>;
-}
-
-export function isPositive(pPositive: number): boolean {
-  return pPositive >= 0.5;
-}
-
-export function confidenceOf(pPositive: number): number {
-  return Math.max(pPositive, 1 - pPositive);
 }
 
 /** Row `i` of a row-major [N, 2] (negative, positive) probability matrix. */

@@ -140,7 +140,13 @@ export async function serve(config: ServeConfig, logger: Logger): Promise<number
     void stop(1);
   };
   try {
-    pool = await InferencePool.start(file.bytes, config.inferenceThreads, config.maxBatchSize, fatal);
+    pool = await InferencePool.start(
+      file.bytes,
+      file.model,
+      config.inferenceThreads,
+      config.maxBatchSize,
+      fatal,
+    );
     file.bytes = Buffer.alloc(0); // the threads share their own copy
   } catch (err) {
     server.close();

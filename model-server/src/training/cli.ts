@@ -1,11 +1,9 @@
 // `train` and `eval` commands behind `make model` and `make eval`.
 import { parseArgs } from 'node:util';
 import { OnnxModel } from '../model/onnx-model';
-import { DatasetError, readJsonl } from './dataset';
+import { DatasetError, IMDB_TEST, IMDB_TRAIN, readJsonl } from './dataset';
 import { classificationMetrics } from './metrics';
 import { HyperParameters, predictAll, train } from './train';
-
-const SHARED = process.env.SHARED_DIR ?? '../shared';
 
 /** Chosen on the validation split; see docs/model.md for the search that led here. */
 export const DEFAULT_GRID: HyperParameters[] = [1e-6, 3e-7, 1e-7].map((l2) => ({
@@ -23,7 +21,7 @@ async function runTrain(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
     options: {
-      data: { type: 'string', default: process.env.TRAIN_DATA ?? `${SHARED}/datasets/imdb/train.jsonl` },
+      data: { type: 'string', default: process.env.TRAIN_DATA ?? IMDB_TRAIN },
       test: { type: 'string', default: process.env.TEST_DATA },
       out: { type: 'string', default: 'samples/models/imdb.onnx' },
       seed: { type: 'string', default: '42' },
@@ -52,7 +50,7 @@ async function runEval(argv: string[]): Promise<void> {
     args: argv,
     options: {
       model: { type: 'string', default: 'samples/models/imdb.onnx' },
-      data: { type: 'string', default: `${SHARED}/datasets/imdb/test.jsonl` },
+      data: { type: 'string', default: IMDB_TEST },
       batch: { type: 'string', default: '64' },
       threads: { type: 'string', default: '1' },
     },

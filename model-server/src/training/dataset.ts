@@ -2,6 +2,11 @@
 // file is touched.
 import { readFileSync } from 'node:fs';
 
+/** Read-only data shared with CI, beside the repository unless SHARED_DIR says otherwise. */
+export const SHARED_DIR = process.env.SHARED_DIR ?? '../shared';
+export const IMDB_TRAIN = `${SHARED_DIR}/datasets/imdb/train.jsonl`;
+export const IMDB_TEST = `${SHARED_DIR}/datasets/imdb/test.jsonl`;
+
 export interface Example {
   text: string;
   label: 0 | 1;

@@ -1,5 +1,5 @@
 // Classification metrics and the confidence histogram the drift evaluator compares against.
-import { BaselineConfidence, CONFIDENCE_BUCKETS, ModelMetrics } from '../contract';
+import { BaselineConfidence, CONFIDENCE_BUCKETS, ModelMetrics, confidenceOf, isPositive } from '../contract';
 
 /** Rounding keeps the metadata byte-stable across float noise in the last digits. */
 const round = (x: number, d = 6): number => Math.round(x * 10 ** d) / 10 ** d;
@@ -34,7 +34,7 @@ export function classificationMetrics(pPositive: ArrayLike<number>, labels: Arra
   let tn = 0;
   let fn = 0;
   for (let i = 0; i < labels.length; i++) {
-    const pred = pPositive[i] >= 0.5 ? 1 : 0;
+    const pred = isPositive(pPositive[i]) ? 1 : 0;
     if (pred === 1 && labels[i] === 1) tp++;
     else if (pred === 1) fp++;
     else if (labels[i] === 0) tn++;
@@ -63,8 +63,7 @@ export function confidenceHistogram(pPositive: ArrayLike<number>): BaselineConfi
   const edges = [...CONFIDENCE_BUCKETS];
   const counts = new Array<number>(edges.length).fill(0);
   for (let i = 0; i < pPositive.length; i++) {
-    const p = pPositive[i];
-    counts[bucketIndex(Math.max(p, 1 - p), edges)]++;
+    counts[bucketIndex(confidenceOf(pPositive[i]), edges)]++;
   }
   const n = pPositive.length;
   let cum = 0;
@@ -77,6 +76,6 @@ export function confidenceHistogram(pPositive: ArrayLike<number>): BaselineConfi
 
 export function positiveRate(pPositive: ArrayLike<number>): number {
   let pos = 0;
-  for (let i = 0; i < pPositive.length; i++) if (pPositive[i] >= 0.5) pos++;
+  for (let i = 0; i < pPositive.length; i++) if (isPositive(pPositive[i])) pos++;
   return round(pos / pPositive.length);
 }

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { LABELS, META } from '../contract';
+import { LABELS, META, isPositive } from '../contract';
 import { OnnxModel } from '../model/onnx-model';
 import { Example, readJsonl, split } from './dataset';
 import { Vocabulary, buildVocabulary, encode, nbRatios, textGrams } from './features';
@@ -83,7 +83,7 @@ export function fitConfiguration(
   });
   let correct = 0;
   for (let i = 0; i < f.validation.length; i++) {
-    if ((predict(fitted.theta, scale, f.validation[i]) >= 0.5 ? 1 : 0) === valLabels[i]) correct++;
+    if ((isPositive(predict(fitted.theta, scale, f.validation[i])) ? 1 : 0) === valLabels[i]) correct++;
   }
   return {
     model: toLinearModel(f.vocab, scale, fitted),
