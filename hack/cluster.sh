@@ -96,10 +96,15 @@ start_proc() {
 }
 
 alive() {
-  # A process that exited but was not reaped yet (a zombie) counts as gone.
-  local state
+  # A process that exited but was not reaped yet (a zombie) counts as gone, but only once all its
+  # threads are gone: a killed Go binary's leader thread turns zombie while the others still tear
+  # down and hold its listening sockets.
+  local state tasks
   state="$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" || return 1
-  [[ -n "$state" && "$state" != Z ]]
+  [[ -n "$state" ]] || return 1
+  [[ "$state" != Z ]] && return 0
+  tasks=("/proc/$1/task/"*)
+  ((${#tasks[@]} > 1))
 }
 
 stop_procs() {
@@ -503,8 +508,7 @@ restart_apiserver() {
   [[ -f "$KUBECONFIG_FILE" ]] || die "no local cluster; run make cluster-up"
   pid_of etcd >/dev/null || die "etcd is not running; run make cluster-down cluster-up"
   stop_procs "${kill[@]}" kube-apiserver
-  # A killed multi-threaded process shows as a zombie while its other threads still tear down and
-  # hold the listening socket, so wait for the port itself before starting again.
+  # alive() already waits for every thread; this guard turns a port still taken into a clear error
   wait_until "port $APISERVER_PORT to be released" 20 port_free "$APISERVER_PORT" ||
     die "port $APISERVER_PORT is still in use after kube-apiserver stopped"
   start_apiserver
