@@ -1,0 +1,165 @@
+// The operator's metrics on its own prom-client registry. The first four names are the BRIEF's
+// public contract (alerts and dashboards query them); the rest are ours, for operating the
+// operator and for the benchmark. Every name is defined here once and imported elsewhere.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { DRIFT_STATUSES } from '../api/schema';
+import type { DriftStatusValue } from '../api/types';
+
+export const OPERATOR_METRICS = {
+  reconciles: 'sentimentops_reconcile_total',
+  reconcileDuration: 'sentimentops_reconcile_duration_seconds',
+  driftScore: 'sentimentops_drift_score',
+  driftStatus: 'sentimentops_drift_status',
+  workqueueDepth: 'sentimentops_workqueue_depth',
+  workqueueRetries: 'sentimentops_workqueue_retries_total',
+  leader: 'sentimentops_leader',
+  managedModels: 'sentimentops_managed_models',
+  apiWrites: 'sentimentops_api_writes_total',
+  driftEvaluations: 'sentimentops_drift_evaluations_total',
+} as const;
+
+export const RECONCILE_RESULTS = ['success', 'error', 'requeue'] as const;
+export type ReconcileResult = (typeof RECONCILE_RESULTS)[number];
+
+export const DRIFT_EVALUATION_RESULTS = ['ok', 'error', 'insufficient_data'] as const;
+export type DriftEvaluationResult = (typeof DRIFT_EVALUATION_RESULTS)[number];
+
+export type WriteVerb = 'create' | 'update' | 'patch' | 'delete';
+
+/** From a no-op reconcile (about 1 ms) to one stuck behind a slow API server (10 s). */
+export const RECONCILE_DURATION_BUCKETS = [
+  0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+];
+
+export class OperatorMetrics {
+  readonly registry = new Registry();
+  private readonly reconciles: Counter<'result'>;
+  private readonly reconcileDuration: Histogram;
+  private readonly driftScore: Gauge<'namespace' | 'sentimentmodel'>;
+  private readonly driftStatus: Gauge<'namespace' | 'sentimentmodel' | 'status'>;
+  private readonly queueDepth: Gauge;
+  private readonly retries: Counter;
+  private readonly leader: Gauge;
+  private readonly managedModels: Gauge;
+  private readonly writes: Counter<'verb' | 'resource'>;
+  private readonly driftEvaluations: Counter<'result'>;
+
+  constructor() {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry });
+
+    this.reconciles = new Counter({
+      name: OPERATOR_METRICS.reconciles,
+      help: 'Finished reconciles of SentimentModels by result (success, error, requeue)',
+      labelNames: ['result'],
+      registers,
+    });
+    // Zero series from the start, so rate() and alerts see every result before it first happens.
+    for (const result of RECONCILE_RESULTS) this.reconciles.inc({ result }, 0);
+    this.reconcileDuration = new Histogram({
+      name: OPERATOR_METRICS.reconcileDuration,
+      help: 'Time one reconcile of a SentimentModel took',
+      buckets: RECONCILE_DURATION_BUCKETS,
+      registers,
+    });
+    this.driftScore = new Gauge({
+      name: OPERATOR_METRICS.driftScore,
+      help: 'Population Stability Index of the live prediction confidence against the baseline',
+      labelNames: ['namespace', 'sentimentmodel'],
+      registers,
+    });
+    this.driftStatus = new Gauge({
+      name: OPERATOR_METRICS.driftStatus,
+      help: `Drift status of each SentimentModel: 1 for the current one of ${DRIFT_STATUSES.join(', ')}`,
+      labelNames: ['namespace', 'sentimentmodel', 'status'],
+      registers,
+    });
+    this.queueDepth = new Gauge({
+      name: OPERATOR_METRICS.workqueueDepth,
+      help: 'SentimentModels waiting to be reconciled',
+      registers,
+    });
+    this.retries = new Counter({
+      name: OPERATOR_METRICS.workqueueRetries,
+      help: 'Reconciles requeued with backoff after an error',
+      registers,
+    });
+    this.leader = new Gauge({
+      name: OPERATOR_METRICS.leader,
+      help: '1 while this instance holds the leader Lease, else 0',
+      registers,
+    });
+    this.managedModels = new Gauge({
+      name: OPERATOR_METRICS.managedModels,
+      help: 'SentimentModels this instance manages',
+      registers,
+    });
+    this.writes = new Counter({
+      name: OPERATOR_METRICS.apiWrites,
+      help: 'Writes the operator sent to the Kubernetes API, by verb and resource',
+      labelNames: ['verb', 'resource'],
+      registers,
+    });
+    this.driftEvaluations = new Counter({
+      name: OPERATOR_METRICS.driftEvaluations,
+      help: 'Drift evaluations by result (ok, error, insufficient_data)',
+      labelNames: ['result'],
+      registers,
+    });
+    for (const result of DRIFT_EVALUATION_RESULTS) this.driftEvaluations.inc({ result }, 0);
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** The registry in the Prometheus text format. */
+  metrics(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  observeReconcile(result: ReconcileResult, seconds: number): void {
+    this.reconciles.inc({ result });
+    this.reconcileDuration.observe(seconds);
+  }
+
+  /** Records a model's drift; an undefined score (no evaluation yet, too few samples) drops the score series. */
+  setDrift(namespace: string, name: string, status: DriftStatusValue, score: number | undefined): void {
+    const model = { namespace, sentimentmodel: name };
+    if (score === undefined || !Number.isFinite(score)) this.driftScore.remove(model);
+    else this.driftScore.set(model, score);
+    for (const s of DRIFT_STATUSES) this.driftStatus.set({ ...model, status: s }, s === status ? 1 : 0);
+  }
+
+  /** Drops a deleted model's drift series, so dashboards stop showing it. */
+  forgetModel(namespace: string, name: string): void {
+    const model = { namespace, sentimentmodel: name };
+    this.driftScore.remove(model);
+    for (const status of DRIFT_STATUSES) this.driftStatus.remove({ ...model, status });
+  }
+
+  setQueueDepth(n: number): void {
+    this.queueDepth.set(n);
+  }
+
+  countRetry(): void {
+    this.retries.inc();
+  }
+
+  setLeader(leading: boolean): void {
+    this.leader.set(leading ? 1 : 0);
+  }
+
+  setManagedModels(n: number): void {
+    this.managedModels.set(n);
+  }
+
+  /** One create/update/patch/delete call; `resource` is the plural, e.g. "deployments". */
+  countWrite(verb: WriteVerb, resource: string): void {
+    this.writes.inc({ verb, resource });
+  }
+
+  countDriftEvaluation(result: DriftEvaluationResult): void {
+    this.driftEvaluations.inc({ result });
+  }
+}
