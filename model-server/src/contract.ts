@@ -24,6 +24,10 @@ export const SERVER_METRICS = {
   confidence: 'sentiment_prediction_confidence',
   /** gauge {le}: the model's baseline, cumulative over CONFIDENCE_BUCKETS; absent without a baseline */
   baselineRatio: 'sentiment_baseline_confidence_ratio',
+  /** gauge: the baseline's share of positive predictions; absent without `sentimentops.baseline.positive_rate` */
+  baselinePositiveRate: 'sentiment_baseline_positive_rate',
+  /** gauge: predictions in the baseline histogram (its n); absent without a baseline */
+  baselineSamples: 'sentiment_baseline_samples',
   /** histogram of the length of each text */
   inputChars: 'sentiment_input_chars',
   /** histogram of the number of texts per onnxruntime call */

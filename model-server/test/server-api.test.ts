@@ -321,6 +321,8 @@ describe('model server HTTP API (real process, sample model)', function () {
       sentiment_predictions_total: { type: 'counter', labels: ['label'] },
       sentiment_prediction_confidence: { type: 'histogram', labels: [] },
       sentiment_baseline_confidence_ratio: { type: 'gauge', labels: ['le'] },
+      sentiment_baseline_positive_rate: { type: 'gauge', labels: [] },
+      sentiment_baseline_samples: { type: 'gauge', labels: [] },
       sentiment_input_chars: { type: 'histogram', labels: [] },
       sentiment_batch_size: { type: 'histogram', labels: [] },
       sentiment_model_info: { type: 'gauge', labels: ['sha256'] },
@@ -363,7 +365,7 @@ describe('model server HTTP API (real process, sample model)', function () {
       }
     });
 
-    it('carries the BRIEF confidence edges, the baseline from the file and the file sha256', async () => {
+    it('carries the BRIEF edges, the baseline with its size and positive rate, and the file sha256', async () => {
       const { samples } = await scrape();
       const edges = samples
         .filter((s) => s.name === 'sentiment_prediction_confidence_bucket')
@@ -376,6 +378,13 @@ describe('model server HTTP API (real process, sample model)', function () {
         ratios.map((s) => [Number(s.labels.le), s.value]),
         baseline.edges.map((e, i) => [e, baseline.ratios[i]]),
       );
+      const value = (name: string) => samples.filter((s) => s.name === name).map((s) => s.value);
+      assert.deepEqual(value('sentiment_baseline_samples'), [baseline.n]);
+      assert.ok(
+        model.metadata.baselinePositiveRate !== undefined,
+        'the sample model carries a positive rate',
+      );
+      assert.deepEqual(value('sentiment_baseline_positive_rate'), [model.metadata.baselinePositiveRate]);
       const info = samples.filter((s) => s.name === 'sentiment_model_info');
       assert.deepEqual(
         info.map((s) => [s.labels.sha256, s.value]),

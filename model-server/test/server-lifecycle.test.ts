@@ -121,12 +121,17 @@ describe('model server life cycle (real process, sample model)', function () {
     );
   });
 
-  it('takes its name from MODEL_NAME and leaves out the baseline gauge for a model without one', async () => {
-    const bare = editedModel(dir, 'bare.onnx', (p) => delete p[META.baselineConfidence]);
+  it('takes its name from MODEL_NAME and leaves out the baseline gauges for a model without one', async () => {
+    const bare = editedModel(dir, 'bare.onnx', (p) => {
+      delete p[META.baselineConfidence];
+      delete p[META.baselinePositiveRate];
+    });
     const server = await startServer({ MODEL_NAME: 'bare-model' }, { model: bare });
     try {
       const { samples, types } = parseExposition((await ask(server.port, { path: '/metrics' })).text);
       assert.equal(types.has('sentiment_baseline_confidence_ratio'), false);
+      assert.equal(types.has('sentiment_baseline_positive_rate'), false);
+      assert.equal(types.has('sentiment_baseline_samples'), false);
       assert.ok(samples.every((s) => s.labels.model === 'bare-model'));
       assert.equal((await ask(server.port, { path: '/v2/models/bare-model/ready' })).status, 200);
       assert.equal((await ask(server.port, { path: '/v2/models/bare/ready' })).status, 404);

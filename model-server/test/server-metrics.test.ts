@@ -18,6 +18,7 @@ const model = (withBaseline: boolean): ServedModel => ({
     labels: ['negative', 'positive'],
     version: 'v7',
     baseline: withBaseline ? baseline : undefined,
+    baselinePositiveRate: withBaseline ? 0.5128 : undefined,
   },
 });
 
@@ -66,7 +67,7 @@ describe('server metrics', () => {
       assert.match(l, /model="imdb",model_version="v7"|model="imdb".*model_version="v7"/, l);
   });
 
-  it('exports the baseline ratios per edge and the model sha256', async () => {
+  it('exports the baseline ratios per edge, its positive rate and size, and the model sha256', async () => {
     const text = await new ServerMetrics(model(true), 64).render();
     const ratios = series(text, SERVER_METRICS.baselineRatio).map((l) => [
       /le="([^"]+)"/.exec(l)![1],
@@ -76,12 +77,24 @@ describe('server metrics', () => {
       ratios,
       CONFIDENCE_BUCKETS.map((e, i) => [String(e), baseline.ratios[i]]),
     );
+    assert.deepEqual(series(text, SERVER_METRICS.baselinePositiveRate), [
+      `${SERVER_METRICS.baselinePositiveRate}{model="imdb",model_version="v7"} 0.5128`,
+    ]);
+    assert.deepEqual(series(text, SERVER_METRICS.baselineSamples), [
+      `${SERVER_METRICS.baselineSamples}{model="imdb",model_version="v7"} 12`,
+    ]);
     assert.match(text, new RegExp(`${SERVER_METRICS.modelInfo}\\{sha256="${'f'.repeat(64)}".*\\} 1`));
   });
 
-  it('leaves the baseline gauge out when the model has no baseline', async () => {
+  it('leaves the baseline gauges out when the model has no baseline', async () => {
     const text = await new ServerMetrics(model(false), 64).render();
-    assert.equal(series(text, SERVER_METRICS.baselineRatio).length, 0);
-    assert.ok(!text.includes(SERVER_METRICS.baselineRatio));
+    for (const name of [
+      SERVER_METRICS.baselineRatio,
+      SERVER_METRICS.baselinePositiveRate,
+      SERVER_METRICS.baselineSamples,
+    ]) {
+      assert.equal(series(text, name).length, 0, name);
+      assert.ok(!text.includes(name), name);
+    }
   });
 });

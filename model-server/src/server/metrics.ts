@@ -85,6 +85,21 @@ export class ServerMetrics {
         registers,
       });
       baseline.edges.forEach((edge, i) => ratio.set({ le: String(edge) }, baseline.ratios[i]));
+      // the drift evaluator's noise floor depends on how many predictions the baseline rests on
+      if (Number.isFinite(baseline.n))
+        new Gauge({
+          name: SERVER_METRICS.baselineSamples,
+          help: 'Predictions in the held-out set the baseline confidence histogram was computed on',
+          registers,
+        }).set(baseline.n);
+    }
+    const { baselinePositiveRate } = model.metadata;
+    if (baselinePositiveRate !== undefined && Number.isFinite(baselinePositiveRate)) {
+      new Gauge({
+        name: SERVER_METRICS.baselinePositiveRate,
+        help: 'Share of the held-out predictions labelled positive (the model reference positive rate)',
+        registers,
+      }).set(baselinePositiveRate);
     }
   }
 

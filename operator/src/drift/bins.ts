@@ -1,0 +1,102 @@
+// Turns the cumulative `le` buckets Prometheus answers with into per-bin counts and fractions over
+// the BRIEF's confidence edges. Pure: the Prometheus client hands the parsed vectors in.
+
+/**
+ * Upper edges of the `sentiment_prediction_confidence` histogram, as the BRIEF publishes them. The
+ * operator may not import the model server at run time, so they are repeated here once; a unit test
+ * pins them to model-server's CONFIDENCE_BUCKETS.
+ */
+export const CONFIDENCE_EDGES = [0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 0.98, 0.99, 1] as const;
+
+/** Confidence is max(p, 1 - p), so the first bin starts here, not at 0. */
+export const CONFIDENCE_FLOOR = 0.5;
+
+export const BIN_COUNT = CONFIDENCE_EDGES.length;
+
+/** One sample of a `sum by (le)` or `max by (le)` answer; `le` is Infinity for `+Inf`. */
+export interface CumulativeBucket {
+  le: number;
+  value: number;
+}
+
+export interface BinnedHistogram {
+  /** Observations per bin: (edges[i-1], edges[i]], the first from 0.5. Not necessarily integers. */
+  counts: number[];
+  /** Total observations (the `+Inf` bucket after clean-up). */
+  n: number;
+  /** counts / n; all zero when n is 0, so callers must look at n before comparing. */
+  fractions: number[];
+}
+
+export class BucketError extends Error {
+  override readonly name = 'BucketError';
+}
+
+/** Prometheus 3 writes `le="1.0"` where prom-client wrote `1`: match numerically, not textually. */
+const sameEdge = (a: number, b: number): boolean => Math.abs(a - b) < 1e-9;
+
+const formatLe = (le: number): string => (le === Infinity ? '+Inf' : String(le));
+
+/**
+ * The value at each wanted edge. Duplicates of one edge (`1` and `1.0` across a Prometheus upgrade)
+ * are combined with `combine`; edges we do not use are ignored, which is safe for cumulative buckets.
+ */
+function valuesAt(
+  buckets: readonly CumulativeBucket[],
+  edges: readonly number[],
+  what: string,
+  combine: (a: number, b: number) => number,
+): number[] {
+  return edges.map((edge) => {
+    let found: number | undefined;
+    for (const b of buckets) {
+      if (!sameEdge(b.le, edge) && !(edge === Infinity && b.le === Infinity)) continue;
+      if (!Number.isFinite(b.value))
+        throw new BucketError(`${what}: the value at le="${formatLe(edge)}" is ${b.value}`);
+      found = found === undefined ? b.value : combine(found, b.value);
+    }
+    if (found === undefined) throw new BucketError(`${what}: no bucket le="${formatLe(edge)}"`);
+    return found;
+  });
+}
+
+/**
+ * Makes cumulative values usable: never negative and never decreasing. `increase()` is extrapolated
+ * per series and a counter reset can land between the scrapes of neighbouring buckets, so a higher
+ * edge can come back slightly below a lower one; a running maximum absorbs that without ever
+ * producing a negative bin.
+ */
+function monotone(values: readonly number[]): number[] {
+  let high = 0;
+  return values.map((v) => (high = Math.max(high, v)));
+}
+
+function toBins(cumulative: readonly number[]): number[] {
+  return cumulative.map((c, i) => c - (i === 0 ? 0 : cumulative[i - 1]));
+}
+
+/**
+ * Live histogram: the answer of `sum by (le) (increase(..._bucket[w]))`, in any order. Anything in
+ * `+Inf` above the edge 1 cannot happen (confidence is at most 1) and is folded into the last bin.
+ */
+export function binsFromBuckets(buckets: readonly CumulativeBucket[]): BinnedHistogram {
+  const edges = [...CONFIDENCE_EDGES, Infinity];
+  const cumulative = monotone(valuesAt(buckets, edges, 'confidence histogram', (a, b) => a + b));
+  const counts = toBins(cumulative);
+  const overflow = counts.pop() ?? 0;
+  counts[counts.length - 1] += overflow;
+  const n = cumulative[cumulative.length - 1];
+  return { counts, n, fractions: counts.map((c) => (n > 0 ? c / n : 0)) };
+}
+
+/**
+ * Baseline: the `sentiment_baseline_confidence_ratio{le}` gauge, cumulative fractions. The model file
+ * rounds them (to 4 decimals for the sample model), so the last one need not be exactly 1: the
+ * fractions are renormalised by it.
+ */
+export function fractionsFromBaseline(buckets: readonly CumulativeBucket[]): number[] {
+  const cumulative = monotone(valuesAt(buckets, CONFIDENCE_EDGES, 'baseline ratios', Math.max));
+  const total = cumulative[cumulative.length - 1];
+  if (!(total > 0)) throw new BucketError('baseline ratios: the ratio at le="1" is 0, the baseline is empty');
+  return toBins(cumulative).map((c) => c / total);
+}

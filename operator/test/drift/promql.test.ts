@@ -1,0 +1,67 @@
+import { strict as assert } from 'node:assert';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import {
+  SERVER_METRIC_NAMES,
+  baselinePositiveRateQuery,
+  baselineRatioQuery,
+  baselineSamplesQuery,
+  confidenceBucketsQuery,
+  predictionsByLabelQuery,
+  quoteLabelValue,
+  rangeSelector,
+} from '../../src/drift/promql';
+import { repoRoot } from '../support/cluster';
+
+const imdb = { namespace: 'ml', model: 'imdb' };
+
+describe('drift PromQL', () => {
+  it('uses the metric names the model server defines (model-server/src/contract.ts)', () => {
+    const source = readFileSync(path.join(repoRoot, 'model-server', 'src', 'contract.ts'), 'utf8');
+    const block = /SERVER_METRICS = \{([\s\S]*?)\} as const/.exec(source);
+    assert.ok(block, 'SERVER_METRICS not found in the model-server contract');
+    const defined = Object.fromEntries([...block[1].matchAll(/(\w+): '([^']+)'/g)].map((m) => [m[1], m[2]]));
+    for (const [key, name] of Object.entries(SERVER_METRIC_NAMES)) assert.equal(defined[key], name, key);
+  });
+
+  it('builds the live histogram query, summed over replicas by le', () => {
+    assert.equal(
+      confidenceBucketsQuery(imdb, '10m'),
+      'sum by (le) (increase(sentiment_prediction_confidence_bucket{namespace="ml",model="imdb"}[10m]))',
+    );
+  });
+
+  it('builds the baseline queries', () => {
+    assert.equal(
+      baselineRatioQuery(imdb),
+      'max by (le) (sentiment_baseline_confidence_ratio{namespace="ml",model="imdb"})',
+    );
+    assert.equal(
+      baselinePositiveRateQuery(imdb),
+      'max(sentiment_baseline_positive_rate{namespace="ml",model="imdb"})',
+    );
+    assert.equal(baselineSamplesQuery(imdb), 'max(sentiment_baseline_samples{namespace="ml",model="imdb"})');
+  });
+
+  it('builds the per-label predictions query', () => {
+    assert.equal(
+      predictionsByLabelQuery(imdb, '1h30m'),
+      'sum by (label) (increase(sentiment_predictions_total{namespace="ml",model="imdb"}[1h30m]))',
+    );
+  });
+
+  it('escapes backslashes, double quotes and newlines in label values', () => {
+    assert.equal(quoteLabelValue('a\\b"c\nd'), '"a\\\\b\\"c\\nd"');
+    assert.equal(quoteLabelValue('plain-name'), '"plain-name"');
+    assert.equal(
+      baselineRatioQuery({ namespace: 'x"}) or vector(1', model: 'm' }),
+      'max by (le) (sentiment_baseline_confidence_ratio{namespace="x\\"}) or vector(1",model="m"})',
+    );
+  });
+
+  it('accepts Prometheus durations only as the window', () => {
+    for (const ok of ['10m', '60s', '1h30m', '500ms', '2d', '1w']) assert.equal(rangeSelector(ok), `[${ok}]`);
+    for (const bad of ['', '10', '0m', '10m]) or vector(1', '30s10m', '1.5h', '-5m'])
+      assert.throws(() => rangeSelector(bad), /not a Prometheus duration/, bad);
+  });
+});
