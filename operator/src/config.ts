@@ -15,6 +15,8 @@ export interface OperatorConfig {
   maxModelBytes: number;
   /** Resources of the fetch-model init container. */
   initResources: { requests: Record<string, string>; limits: Record<string, string> };
+  /** p95 inference latency, in seconds, above which a model's SentimentModelHighLatency alert fires. */
+  latencyThresholdSeconds: number;
 }
 
 export const DEFAULT_CONFIG: Readonly<OperatorConfig> = Object.freeze({
@@ -28,6 +30,7 @@ export const DEFAULT_CONFIG: Readonly<OperatorConfig> = Object.freeze({
     requests: { cpu: '50m', memory: '64Mi' },
     limits: { cpu: '1', memory: '256Mi' },
   },
+  latencyThresholdSeconds: 0.25,
 });
 
 /** DEFAULT_CONFIG with `overrides` applied. */

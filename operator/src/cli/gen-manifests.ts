@@ -1,11 +1,16 @@
-// Writes the files generated from the schema: the CRD and docs/crd-reference.md.
+// Writes the files generated from the schema: the CRD (in crds/ and config/crd/bases/) and
+// docs/crd-reference.md; and from alerts/rules.ts, the alert rules under config/prometheus/.
 // Usage: node operator/dist/src/cli/gen-manifests.js [--check]
 //   --check  exit 1 (and name the files) when a committed file differs from what would be generated.
 // The output goes through Prettier with the repository's settings, so `prettier --check` agrees.
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { alertManifests } from '../alerts/manifests';
 import { CRD_FILE, crdYaml } from '../api/crd';
 import { REFERENCE_FILE, referenceMarkdown } from '../api/reference';
+
+/** kustomize reads only files below its kustomization, so config/crd holds its own copy of the CRD. */
+export const KUSTOMIZE_CRD_FILE = `config/crd/bases/${path.basename(CRD_FILE)}`;
 
 export interface GeneratedFile {
   /** relative to the repository root */
@@ -22,7 +27,12 @@ export async function generatedFiles(repoRoot: string): Promise<GeneratedFile[]>
     const options = (await prettier.resolveConfig(absolute)) ?? {};
     return { path: file, text: await prettier.format(text, { ...options, filepath: absolute }) };
   };
-  return Promise.all([format(CRD_FILE, crdYaml()), format(REFERENCE_FILE, referenceMarkdown())]);
+  return Promise.all([
+    format(CRD_FILE, crdYaml()),
+    format(KUSTOMIZE_CRD_FILE, crdYaml()),
+    format(REFERENCE_FILE, referenceMarkdown()),
+    ...(await alertManifests(repoRoot)).map((f) => format(f.path, f.text)),
+  ]);
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -37,6 +47,7 @@ async function main(argv: string[]): Promise<void> {
       console.error(`${file.path} is stale; run make manifests`);
       stale++;
     } else {
+      await mkdir(path.dirname(target), { recursive: true });
       await writeFile(target, file.text);
       console.log(`wrote ${file.path}`);
     }
