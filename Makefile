@@ -76,8 +76,33 @@ serve: build ## Serve MODEL (default samples/models/imdb.onnx) on PORT (default 
 ##@ Operator
 
 .PHONY: manifests
-manifests: build ## Regenerate crds/ and docs/crd-reference.md from operator/src/api/schema.ts
+manifests: build ## Regenerate crds/, config/crd/bases/, docs/crd-reference.md (api/schema.ts) and config/prometheus/ alert rules (alerts/rules.ts)
 	node operator/dist/src/cli/gen-manifests.js
+
+# The cluster targets act on the cluster of $KUBECONFIG. KUBECTL: the one `make cluster-up` linked, else PATH's.
+KUBECTL ?= $(if $(wildcard .testenv/bin/kubectl),.testenv/bin/kubectl,kubectl)
+
+# --force-conflicts: these targets own what they apply, even fields another field manager set before.
+.PHONY: install
+install: ## Apply the CRDs (config/crd) to the cluster of $KUBECONFIG and wait until they are Established
+	$(KUBECTL) apply --server-side --force-conflicts -k config/crd
+	$(KUBECTL) kustomize config/crd | $(KUBECTL) wait --for=condition=Established --timeout=60s -f -
+
+.PHONY: uninstall
+uninstall: ## Delete the CRDs from the cluster of $KUBECONFIG, and with them every SentimentModel
+	$(KUBECTL) delete -k config/crd --ignore-not-found
+
+.PHONY: run
+run: build ## Run the operator in the foreground against the cluster of $KUBECONFIG, no leader election; Ctrl-C stops it
+	node operator/dist/src/main.js --leader-elect=false
+
+.PHONY: deploy
+deploy: ## Apply CRDs, RBAC and the operator Deployment (config/default) to the cluster of $KUBECONFIG
+	$(KUBECTL) apply --server-side --force-conflicts -k config/default
+
+.PHONY: undeploy
+undeploy: ## Delete what deploy applied, the CRDs (so every SentimentModel) and the namespace included
+	$(KUBECTL) delete -k config/default --ignore-not-found
 
 ##@ Benchmarks (figures for docs/, not tests)
 
@@ -123,6 +148,6 @@ cluster-status: ## Show which local cluster components run
 .PHONY: test-integration
 test-integration: build ## cluster-up, the integration suites, cluster-down (also on failure; KEEP_CLUSTER=1 keeps it)
 	SHARED=$(SHARED) hack/cluster.sh up
-	rc=0; (cd operator && npx mocha --config .mocharc.integration.json) || rc=$$?; \
+	rc=0; (cd operator && npx mocha --config .mocharc.integration.json 'dist/test/integration/**/*.test.js') || rc=$$?; \
 	  if [[ -z "$${KEEP_CLUSTER:-}" ]]; then hack/cluster.sh down; fi; \
 	  exit $$rc
