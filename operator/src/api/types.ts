@@ -113,6 +113,7 @@ export interface SentimentModel {
     uid: string;
     generation?: number;
     resourceVersion?: string;
+    deletionTimestamp?: string;
     labels?: Record<string, string>;
     annotations?: Record<string, string>;
   };

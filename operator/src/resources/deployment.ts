@@ -12,6 +12,7 @@ import type {
 } from './k8s-types';
 import { HTTP_PORT_NAME, childMeta } from './meta';
 import { modelLocation } from './model-source';
+import { canonicalQuantity } from './quantity';
 
 export const SERVER_CONTAINER = 'model-server';
 export const FETCH_CONTAINER = 'fetch-model';
@@ -97,9 +98,9 @@ export function bytesQuantity(bytes: number): string {
   return String(bytes);
 }
 
-/** Resource quantities as strings (the schema also allows integers such as `cpu: 2`). */
+/** Resource quantities as canonical strings (the schema also allows numbers such as `cpu: 0.5`). */
 function quantities(list: Record<string, string | number>): Record<string, string> {
-  return Object.fromEntries(Object.entries(list).map(([k, v]) => [k, String(v)]));
+  return Object.fromEntries(Object.entries(list).map(([k, v]) => [k, canonicalQuantity(v)]));
 }
 
 /** The server's environment (model-server/src/server/config.ts reads it), in a fixed order. */

@@ -1,5 +1,5 @@
-// Kubernetes object types from @kubernetes/client-node (2.x, an ES module). Type-only, so the builders
-// load nothing at run time; the `resolution-mode` attribute lets this CommonJS package import ESM types.
+// Kubernetes object types from @kubernetes/client-node. Type-only, so the pure builders load nothing
+// at run time.
 export type {
   V1Container,
   V1Deployment,
@@ -13,4 +13,4 @@ export type {
   V1VolumeMount,
   V2HorizontalPodAutoscaler,
   V2MetricSpec,
-} from '@kubernetes/client-node' with { 'resolution-mode': 'import' };
+} from '@kubernetes/client-node';

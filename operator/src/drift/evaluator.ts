@@ -1,0 +1,270 @@
+// Evaluates drift for every tracked SentimentModel on its own interval, away from the reconcile path:
+// Prometheus being slow or down never delays the children. Each evaluation queries Prometheus, runs
+// the pure assessment and the hysteresis, updates the operator's drift metrics, and publishes a
+// report. A report replaces the previous one only when the status changes or the score moves by more
+// than `scoreTolerance`; only then is the model queued, so the reconciler writes the status (and the
+// annotations) at transitions, not on every evaluation.
+import type { Logger } from 'winston';
+import type { DriftSpec, DriftStatus, DriftStatusValue, SentimentModel } from '../api/types';
+import type { OperatorMetrics } from '../observability/metrics';
+import { parseDuration } from '../options';
+import { assess, type Assessment, type WindowData } from './assess';
+import type { CumulativeBucket } from './bins';
+import { nextState, type DriftState } from './classify';
+import {
+  baselinePositiveRateQuery,
+  baselineRatioQuery,
+  baselineSamplesQuery,
+  confidenceBucketsQuery,
+  predictionsByLabelQuery,
+  type ModelSeries,
+} from './promql';
+import { PrometheusError, instantQuery, type Sample } from './prometheus';
+
+/** What the reconciler writes for a model: status.drift, the DriftDetected condition, the annotations. */
+export interface DriftReport {
+  drift: DriftStatus;
+  condition: { status: 'True' | 'False' | 'Unknown'; reason: string; message: string };
+}
+
+export interface DriftEvaluatorOptions {
+  /** Prometheus for models without spec.drift.prometheusUrl. */
+  defaultPrometheusUrl: string;
+  metrics: OperatorMetrics;
+  logger: Logger;
+  /** Called with the model's key when its published report changed. */
+  onChange: (key: string) => void;
+  concurrency?: number;
+  queryTimeoutMs?: number;
+  /** A score change smaller than this is not worth a write. */
+  scoreTolerance?: number;
+  /** First retry delay after a failed evaluation (doubles, capped at the interval). */
+  retryBaseMs?: number;
+}
+
+interface Target {
+  key: string;
+  series: ModelSeries;
+  spec: DriftSpec;
+  url: string;
+  intervalMs: number;
+  dueAt: number;
+  failures: number;
+  running: boolean;
+  state: DriftState;
+  published?: DriftReport;
+}
+
+const round4 = (x: number | undefined): number | undefined =>
+  x === undefined || !Number.isFinite(x) ? undefined : Math.round(x * 10_000) / 10_000;
+
+const rfc3339 = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+/** The DriftDetected condition for a reported status. */
+export function driftCondition(status: DriftStatusValue, message: string): DriftReport['condition'] {
+  switch (status) {
+    case 'Drifted':
+      return { status: 'True', reason: 'Drifted', message };
+    case 'Unknown':
+      return { status: 'Unknown', reason: 'Unknown', message };
+    default:
+      return { status: 'False', reason: status, message };
+  }
+}
+
+/** Whether `next` is worth a write over `published`. */
+export function significant(
+  published: DriftReport | undefined,
+  next: DriftReport,
+  tolerance: number,
+): boolean {
+  if (!published) return true;
+  const a = published.drift;
+  const b = next.drift;
+  if (a.status !== b.status) return true;
+  if ((a.score === undefined) !== (b.score === undefined)) return true;
+  return a.score !== undefined && b.score !== undefined && Math.abs(a.score - b.score) > tolerance;
+}
+
+function buckets(samples: Sample[]): CumulativeBucket[] {
+  return samples.map((s) => ({
+    le: s.labels.le === '+Inf' ? Infinity : Number(s.labels.le),
+    value: s.value,
+  }));
+}
+
+export class DriftEvaluator {
+  private readonly targets = new Map<string, Target>();
+  private timer: NodeJS.Timeout | undefined;
+  private running = 0;
+  private readonly concurrency: number;
+  private readonly queryTimeoutMs: number;
+  private readonly tolerance: number;
+  private readonly retryBaseMs: number;
+  private readonly log: Logger;
+
+  constructor(private readonly options: DriftEvaluatorOptions) {
+    this.concurrency = options.concurrency ?? 4;
+    this.queryTimeoutMs = options.queryTimeoutMs ?? 10_000;
+    this.tolerance = options.scoreTolerance ?? 0.01;
+    this.retryBaseMs = options.retryBaseMs ?? 2_000;
+    this.log = options.logger.child({ component: 'drift' });
+  }
+
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => this.tick(), 250);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /**
+   * Starts or updates the evaluation of `sm` (its spec already defaulted). The hysteresis resumes from
+   * the status the model already reports, so an operator restart does not flap it.
+   */
+  track(sm: SentimentModel): void {
+    const key = `${sm.metadata.namespace}/${sm.metadata.name}`;
+    const spec = sm.spec.drift;
+    const url = spec.prometheusUrl ?? this.options.defaultPrometheusUrl;
+    const intervalMs = parseDuration(spec.interval) ?? 60_000;
+    const existing = this.targets.get(key);
+    if (existing) {
+      const changed = existing.url !== url || JSON.stringify(existing.spec) !== JSON.stringify(spec);
+      existing.spec = spec;
+      existing.url = url;
+      existing.intervalMs = intervalMs;
+      if (changed) existing.dueAt = 0;
+      return;
+    }
+    const reported = sm.status?.drift?.status;
+    this.targets.set(key, {
+      key,
+      series: { namespace: sm.metadata.namespace, model: sm.metadata.name },
+      spec,
+      url,
+      intervalMs,
+      dueAt: 0,
+      failures: 0,
+      running: false,
+      state: reported ? { status: reported } : {},
+    });
+  }
+
+  forget(key: string): void {
+    this.targets.delete(key);
+  }
+
+  tracks(key: string): boolean {
+    return this.targets.has(key);
+  }
+
+  /** The latest published report, or undefined before the first evaluation. */
+  report(key: string): DriftReport | undefined {
+    return this.targets.get(key)?.published;
+  }
+
+  private tick(): void {
+    const now = Date.now();
+    for (const target of this.targets.values()) {
+      if (this.running >= this.concurrency) return;
+      if (target.running || target.dueAt > now) continue;
+      target.running = true;
+      this.running += 1;
+      void this.evaluate(target).finally(() => {
+        target.running = false;
+        this.running -= 1;
+      });
+    }
+  }
+
+  /** One evaluation of `target`; never throws. */
+  async evaluate(target: Target): Promise<void> {
+    const { series, spec, url } = target;
+    let assessment: Assessment;
+    let failed = false;
+    try {
+      assessment = assess(await this.fetch(url, series, spec.window), spec);
+      this.options.metrics.countDriftEvaluation(
+        assessment.status === 'InsufficientData' ? 'insufficient_data' : 'ok',
+      );
+    } catch (error) {
+      if (!(error instanceof PrometheusError) && !(error instanceof RangeError)) {
+        this.log.error('drift evaluation failed unexpectedly', { model: target.key, error: String(error) });
+      }
+      failed = true;
+      const message = error instanceof Error ? error.message : String(error);
+      assessment = { status: 'Unknown', message, samples: 0, floor: Infinity };
+      this.options.metrics.countDriftEvaluation('error');
+    }
+    if (!this.targets.has(target.key)) return; // forgotten while the queries ran
+
+    target.failures = failed ? target.failures + 1 : 0;
+    const retryMs = Math.min(target.intervalMs, this.retryBaseMs * 2 ** Math.max(0, target.failures - 1));
+    target.dueAt = Date.now() + (failed ? retryMs : target.intervalMs);
+
+    const previous = target.state.status;
+    const next = nextState(target.state, assessment.status);
+    target.state = { status: next.status, pending: next.pending, pendingCount: next.pendingCount };
+    this.options.metrics.setDrift(series.namespace, series.model, next.status, assessment.score);
+    if (next.transitioned) {
+      this.log.info('drift status changed', {
+        namespace: series.namespace,
+        sentimentmodel: series.model,
+        from: previous ?? 'none',
+        to: next.status,
+        score: round4(assessment.score),
+        samples: Math.round(assessment.samples),
+      });
+    }
+
+    const held = next.status !== assessment.status;
+    const message = held
+      ? `${assessment.message}; the status stays ${next.status} until the next evaluation agrees`
+      : assessment.message;
+    const report: DriftReport = {
+      drift: {
+        status: next.status,
+        score: round4(assessment.score),
+        jsDistance: round4(assessment.jsDistance),
+        meanConfidence: round4(assessment.meanConfidence),
+        positiveRate: round4(assessment.positiveRate),
+        baselinePositiveRate: round4(assessment.baselinePositiveRate),
+        samples: Math.round(assessment.samples),
+        window: spec.window,
+        lastEvaluated: rfc3339(new Date()),
+        message,
+      },
+      condition: driftCondition(next.status, message),
+    };
+    for (const field of Object.keys(report.drift) as (keyof DriftStatus)[]) {
+      if (report.drift[field] === undefined) delete report.drift[field];
+    }
+    if (significant(target.published, report, this.tolerance)) {
+      target.published = report;
+      this.options.onChange(target.key);
+    }
+  }
+
+  private async fetch(url: string, series: ModelSeries, window: string): Promise<WindowData> {
+    const q = (query: string): Promise<Sample[]> => instantQuery(url, query, this.queryTimeoutMs);
+    const [live, baseline, labels, positiveRate, samples] = await Promise.all([
+      q(confidenceBucketsQuery(series, window)),
+      q(baselineRatioQuery(series)),
+      q(predictionsByLabelQuery(series, window)),
+      q(baselinePositiveRateQuery(series)),
+      q(baselineSamplesQuery(series)),
+    ]);
+    const count = (label: string): number => labels.find((s) => s.labels.label === label)?.value ?? 0;
+    return {
+      buckets: buckets(live),
+      baseline: buckets(baseline),
+      baselineSamples: samples[0]?.value,
+      labels: labels.length > 0 ? { negative: count('negative'), positive: count('positive') } : undefined,
+      baselinePositiveRate: positiveRate[0]?.value,
+    };
+  }
+}

@@ -1,0 +1,115 @@
+// Runs the real operator (`node operator/dist/src/main.js`, supervisor and worker) against the local
+// cluster for integration tests, and reads its /metrics.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { kubeconfigPath, repoRoot, waitFor } from './cluster';
+
+export interface OperatorProcess {
+  readonly name: string;
+  readonly child: ChildProcess;
+  /** The metrics port of the current worker (a restarted worker binds a new ephemeral port). */
+  readonly port: () => number | undefined;
+  /** Every log line so far. */
+  readonly lines: string[];
+  /** Number of worker processes the supervisor started so far. */
+  readonly workersStarted: () => number;
+  /** SIGTERM, then waits for the exit; returns the exit code. */
+  stop(timeoutMs?: number): Promise<number | null>;
+  /** SIGKILL of supervisor and worker together (a crashed pod). */
+  kill(): Promise<void>;
+  metrics(): Promise<string>;
+  /** The sum of a counter or gauge over the series whose text matches `filter`. */
+  metricSum(name: string, filter?: RegExp): Promise<number>;
+}
+
+export function startOperator(name: string, args: string[], env: NodeJS.ProcessEnv = {}): OperatorProcess {
+  const logDir = path.join(repoRoot, '.testenv', 'logs');
+  mkdirSync(logDir, { recursive: true });
+  const log = createWriteStream(path.join(logDir, `operator-${name}.log`), { flags: 'a' });
+  const child = spawn(
+    process.execPath,
+    [path.join(repoRoot, 'operator', 'dist', 'src', 'main.js'), '--metrics-port=0', ...args],
+    {
+      cwd: repoRoot,
+      env: { ...process.env, KUBECONFIG: kubeconfigPath, LOG_LEVEL: 'info', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true, // its own process group, so kill() takes the worker down too
+    },
+  );
+  const lines: string[] = [];
+  let port: number | undefined;
+  let workers = 0;
+  let buffered = '';
+  const onData = (chunk: Buffer): void => {
+    log.write(chunk);
+    buffered += chunk.toString('utf8');
+    const parts = buffered.split('\n');
+    buffered = parts.pop() ?? '';
+    for (const line of parts) {
+      lines.push(line);
+      if (line.includes('"worker started"')) {
+        workers += 1;
+        port = undefined;
+      }
+      const m =
+        /"message":"serving \/metrics[^"]*","port":(\d+)|"port":(\d+)[^\n]*"message":"serving \/metrics/.exec(
+          line,
+        );
+      if (m) port = Number(m[1] ?? m[2]);
+    }
+  };
+  child.stdout!.on('data', onData);
+  child.stderr!.on('data', onData);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+  const metrics = async (): Promise<string> => {
+    const p = await waitFor(() => port, { timeoutMs: 30_000, what: `operator ${name} to serve /metrics` });
+    const res = await fetch(`http://127.0.0.1:${p}/metrics`);
+    if (!res.ok) throw new Error(`GET /metrics of operator ${name}: HTTP ${res.status}`);
+    return res.text();
+  };
+
+  return {
+    name,
+    child,
+    port: () => port,
+    lines,
+    workersStarted: () => workers,
+    async stop(timeoutMs = 30_000) {
+      if (child.exitCode !== null) return child.exitCode;
+      child.kill('SIGTERM');
+      const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), timeoutMs).unref());
+      const code = await Promise.race([exited, timer]);
+      if (code === 'timeout') {
+        await this.kill();
+        throw new Error(`operator ${name} did not exit within ${timeoutMs} ms of SIGTERM`);
+      }
+      log.end();
+      return code;
+    },
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) {
+        try {
+          process.kill(-child.pid!, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+        await exited;
+      }
+      log.end();
+    },
+    metrics,
+    async metricSum(metric: string, filter?: RegExp) {
+      const text = await metrics();
+      let sum = 0;
+      for (const line of text.split('\n')) {
+        if (!line.startsWith(metric) || (line[metric.length] !== '{' && line[metric.length] !== ' '))
+          continue;
+        if (filter && !filter.test(line)) continue;
+        sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+      }
+      return sum;
+    },
+  };
+}
