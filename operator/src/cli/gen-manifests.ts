@@ -1,5 +1,6 @@
 // Writes the files generated from the schema: the CRD (in crds/ and config/crd/bases/) and
-// docs/crd-reference.md; and from alerts/rules.ts, the alert rules under config/prometheus/.
+// docs/crd-reference.md; from alerts/rules.ts, the alert rules under config/prometheus/; and from
+// dashboards/sentiment-model.json, the Grafana dashboard ConfigMap under config/grafana/.
 // Usage: node operator/dist/src/cli/gen-manifests.js [--check]
 //   --check  exit 1 (and name the files) when a committed file differs from what would be generated.
 // The output goes through Prettier with the repository's settings, so `prettier --check` agrees.
@@ -8,6 +9,7 @@ import path from 'node:path';
 import { alertManifests } from '../alerts/manifests';
 import { CRD_FILE, crdYaml } from '../api/crd';
 import { REFERENCE_FILE, referenceMarkdown } from '../api/reference';
+import { dashboardManifests } from '../dashboards/manifests';
 
 /** kustomize reads only files below its kustomization, so config/crd holds its own copy of the CRD. */
 export const KUSTOMIZE_CRD_FILE = `config/crd/bases/${path.basename(CRD_FILE)}`;
@@ -32,6 +34,7 @@ export async function generatedFiles(repoRoot: string): Promise<GeneratedFile[]>
     format(KUSTOMIZE_CRD_FILE, crdYaml()),
     format(REFERENCE_FILE, referenceMarkdown()),
     ...(await alertManifests(repoRoot)).map((f) => format(f.path, f.text)),
+    ...(await dashboardManifests(repoRoot)).map((f) => format(f.path, f.text)),
   ]);
 }
 

@@ -1,0 +1,150 @@
+// Runs a real Prometheus (Debian's `prometheus` package, `make system-deps`) for integration tests:
+// a config the test writes, a temporary TSDB, a free loopback port; and reads its HTTP API.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { stringify } from 'yaml';
+import { repoRoot, waitFor } from './cluster';
+
+export const PROMETHEUS = process.env.PROMETHEUS ?? 'prometheus';
+
+/** A static scrape target with the labels a ServiceMonitor would give it. */
+export interface ScrapeJob {
+  job: string;
+  /** host:port */
+  target: string;
+  labels?: Record<string, string>;
+  /** keep the target's own labels on a clash (the operator's `namespace` label needs it) */
+  honorLabels?: boolean;
+}
+
+export interface Sample {
+  metric: Record<string, string>;
+  /** instant query: [time, value] */
+  value?: [number, string];
+  /** range query: [[time, value], ...] */
+  values?: [number, string][];
+}
+
+export interface PrometheusProcess {
+  readonly url: string;
+  /** Instant query at now. */
+  query(expr: string): Promise<Sample[]>;
+  /** Range query over the last `seconds`, one point per `stepSeconds`. */
+  queryRange(expr: string, seconds: number, stepSeconds: number): Promise<Sample[]>;
+  /** /api/v1/series: the label sets matching a selector. */
+  series(selector: string): Promise<Record<string, string>[]>;
+  /** SIGTERM, SIGKILL after 5 s. */
+  stop(): Promise<void>;
+}
+
+/** A port nobody listens on right now (the OS picks it; a tiny race with other processes remains). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+/** Fails with what to run when the binary is missing. */
+export function requirePrometheus(): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile(PROMETHEUS, ['--version'], { timeout: 10_000 }, (err) => {
+      if (!err) resolve();
+      else if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+        reject(
+          new Error(
+            `${PROMETHEUS} not found: install Prometheus with \`make system-deps\` (Debian package ` +
+              '`prometheus`), or point PROMETHEUS at it',
+          ),
+        );
+      else reject(new Error(`${PROMETHEUS} --version failed: ${err.message}`));
+    });
+  });
+}
+
+export function scrapeConfig(jobs: readonly ScrapeJob[]): string {
+  return stringify({
+    global: { scrape_interval: '1s', scrape_timeout: '1s', evaluation_interval: '1s' },
+    scrape_configs: jobs.map((j) => ({
+      job_name: j.job,
+      honor_labels: j.honorLabels ?? false,
+      static_configs: [{ targets: [j.target], labels: j.labels ?? {} }],
+    })),
+  });
+}
+
+/** Starts Prometheus with its config and TSDB under `dir` and waits until it is ready. */
+export async function startPrometheus(dir: string, jobs: readonly ScrapeJob[]): Promise<PrometheusProcess> {
+  const port = await freePort();
+  const configFile = path.join(dir, 'prometheus.yml');
+  await writeFile(configFile, scrapeConfig(jobs));
+  const logDir = path.join(repoRoot, '.testenv', 'logs');
+  mkdirSync(logDir, { recursive: true });
+  const log = createWriteStream(path.join(logDir, `prometheus-${port}.log`));
+  const child: ChildProcess = spawn(
+    PROMETHEUS,
+    [
+      `--config.file=${configFile}`,
+      `--storage.tsdb.path=${path.join(dir, 'tsdb')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--log.level=warn',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  child.stdout!.pipe(log);
+  child.stderr!.pipe(log);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = `http://127.0.0.1:${port}`;
+
+  const api = async <T>(route: string, params: Record<string, string>): Promise<T> => {
+    const res = await fetch(`${url}/api/v1/${route}?${new URLSearchParams(params).toString()}`);
+    const body = (await res.json()) as { status: string; data: T; error?: string };
+    if (body.status !== 'success')
+      throw new Error(`Prometheus ${route} ${JSON.stringify(params)}: ${body.error}`);
+    return body.data;
+  };
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const kill = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(kill);
+    }
+    log.end();
+  };
+
+  try {
+    await waitFor(async () => child.exitCode === null && (await fetch(`${url}/-/ready`)).ok, {
+      timeoutMs: 30_000,
+      what: `Prometheus on ${url} to be ready (log: .testenv/logs/prometheus-${port}.log)`,
+    });
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return {
+    url,
+    query: async (expr) => (await api<{ result: Sample[] }>('query', { query: expr })).result,
+    queryRange: async (expr, seconds, stepSeconds) => {
+      const end = Date.now() / 1000;
+      const params = {
+        query: expr,
+        start: String(end - seconds),
+        end: String(end),
+        step: String(stepSeconds),
+      };
+      return (await api<{ result: Sample[] }>('query_range', params)).result;
+    },
+    series: (selector) => api<Record<string, string>[]>('series', { 'match[]': selector }),
+    stop,
+  };
+}
