@@ -95,6 +95,12 @@ function buckets(samples: Sample[]): CumulativeBucket[] {
 
 export class DriftEvaluator {
   private readonly targets = new Map<string, Target>();
+  /**
+   * Prometheus URLs that could not be reached, until when, and why. While a URL is down, every model
+   * using it is reported from this entry instead of waiting for its own timeout: with hundreds of
+   * models on one Prometheus, an outage would otherwise queue them behind each other's timeouts.
+   */
+  private readonly unreachable = new Map<string, { until: number; message: string; failures: number }>();
   private timer: NodeJS.Timeout | undefined;
   private running = 0;
   private readonly concurrency: number;
@@ -104,8 +110,8 @@ export class DriftEvaluator {
   private readonly log: Logger;
 
   constructor(private readonly options: DriftEvaluatorOptions) {
-    this.concurrency = options.concurrency ?? 4;
-    this.queryTimeoutMs = options.queryTimeoutMs ?? 10_000;
+    this.concurrency = options.concurrency ?? 8;
+    this.queryTimeoutMs = options.queryTimeoutMs ?? 5_000;
     this.tolerance = options.scoreTolerance ?? 0.01;
     this.retryBaseMs = options.retryBaseMs ?? 2_000;
     this.log = options.logger.child({ component: 'drift' });
@@ -169,9 +175,11 @@ export class DriftEvaluator {
 
   private tick(): void {
     const now = Date.now();
-    for (const target of this.targets.values()) {
+    const due = [...this.targets.values()]
+      .filter((t) => !t.running && t.dueAt <= now)
+      .sort((a, b) => a.dueAt - b.dueAt);
+    for (const target of due) {
       if (this.running >= this.concurrency) return;
-      if (target.running || target.dueAt > now) continue;
       target.running = true;
       this.running += 1;
       void this.evaluate(target).finally(() => {
@@ -186,8 +194,11 @@ export class DriftEvaluator {
     const { series, spec, url } = target;
     let assessment: Assessment;
     let failed = false;
+    const down = this.unreachable.get(url);
     try {
+      if (down && down.until > Date.now()) throw new PrometheusError(down.message);
       assessment = assess(await this.fetch(url, series, spec.window), spec);
+      this.unreachable.delete(url);
       this.options.metrics.countDriftEvaluation(
         assessment.status === 'InsufficientData' ? 'insufficient_data' : 'ok',
       );
@@ -197,6 +208,15 @@ export class DriftEvaluator {
       }
       failed = true;
       const message = error instanceof Error ? error.message : String(error);
+      if (
+        error instanceof PrometheusError &&
+        / is unreachable: /.test(message) &&
+        !(down && down.until > Date.now())
+      ) {
+        const failures = (down?.failures ?? 0) + 1;
+        const untilMs = Math.min(30_000, this.retryBaseMs * 2 ** (failures - 1));
+        this.unreachable.set(url, { until: Date.now() + untilMs, message, failures });
+      }
       assessment = { status: 'Unknown', message, samples: 0, floor: Infinity };
       this.options.metrics.countDriftEvaluation('error');
     }

@@ -3,7 +3,6 @@
 // service, pod). Every query of dashboards/sentiment-model.json, its variables substituted, must
 // return a finite value; so must the prometheus-adapter rule the HPA depends on.
 import { strict as assert } from 'node:assert';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -21,8 +20,8 @@ import {
   waitFor,
 } from '../support/cluster';
 import { startOperator, type OperatorProcess } from '../support/operator';
+import { imdbReviews, startModelServer, type Proc } from '../support/processes';
 import {
-  freePort,
   requirePrometheus,
   startPrometheus,
   type PrometheusProcess,
@@ -54,10 +53,6 @@ interface AdapterRule {
 
 const MODEL = 'imdb-dash';
 const dashboard = JSON.parse(readFileSync(path.join(repoRoot, DASHBOARD_FILE), 'utf8')) as Dashboard;
-const IMDB_TEST = path.join(
-  process.env.SHARED_DIR ?? path.join(repoRoot, '..', 'shared'),
-  'datasets/imdb/test.jsonl',
-);
 
 /** Series that only kube-state-metrics exports; the test has none, so these targets may be empty. */
 const KUBE_STATE_METRICS = /\bkube_\w+/;
@@ -75,17 +70,10 @@ function substitute(expr: string, namespace: string): string {
 const values = (result: Sample[]): number[] =>
   result.flatMap((s) => (s.values ?? (s.value ? [s.value] : [])).map(([, v]) => Number(v)));
 
-/** Reviews from both halves of the IMDB test split (positives first, then negatives, in the file). */
-function reviews(count: number): string[] {
-  const lines = readFileSync(IMDB_TEST, 'utf8').trim().split('\n');
-  const step = Math.floor(lines.length / count);
-  return Array.from({ length: count }, (_, i) => (JSON.parse(lines[i * step]) as { text: string }).text);
-}
-
 describe('the Grafana dashboard against a real Prometheus', function () {
   let ns: string;
   let dir: string;
-  let server: ChildProcess | undefined;
+  let server: Proc | undefined;
   let op: OperatorProcess | undefined;
   let prom: PrometheusProcess;
   let texts: string[];
@@ -104,28 +92,14 @@ describe('the Grafana dashboard against a real Prometheus', function () {
     this.timeout(180_000);
     await requirePrometheus();
     await requireCluster();
-    texts = reviews(400);
+    texts = imdbReviews(400);
     dir = await mkdtemp(path.join(tmpdir(), 'sentiment-dashboard-'));
     await kubectl(['apply', '--server-side', '-f', path.join(repoRoot, 'crds')]);
     ns = await createTestNamespace('dash');
 
-    const serverPort = await freePort();
+    server = await startModelServer(MODEL, `${MODEL}-0`);
+    const serverPort = server.port;
     serverUrl = `http://127.0.0.1:${serverPort}`;
-    server = spawn(process.execPath, [path.join(repoRoot, 'model-server/dist/src/main.js'), 'serve'], {
-      cwd: repoRoot,
-      env: {
-        ...process.env,
-        MODEL_PATH: 'samples/models/imdb.onnx',
-        MODEL_NAME: MODEL,
-        PORT: String(serverPort),
-        LOG_LEVEL: 'warn',
-      },
-      stdio: 'ignore',
-    });
-    await waitFor(async () => (await fetch(`${serverUrl}/v2/health/ready`)).ok, {
-      timeoutMs: 60_000,
-      what: `the model server on ${serverUrl} to be ready`,
-    });
 
     // The operator evaluates drift for this model against the Prometheus started below; its port
     // is known only once both are up, so the model names it in the spec after the fact.
@@ -190,10 +164,7 @@ describe('the Grafana dashboard against a real Prometheus', function () {
     await background?.catch(() => undefined);
     await prom?.stop();
     await op?.stop().catch(() => op?.kill());
-    if (server && server.exitCode === null) {
-      server.kill('SIGTERM');
-      await new Promise((resolve) => server!.once('exit', resolve));
-    }
+    await server?.stop();
     if (ns) await deleteNamespace(ns);
     if (dir) await rm(dir, { recursive: true, force: true });
   });

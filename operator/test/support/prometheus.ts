@@ -5,20 +5,12 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import { stringify } from 'yaml';
+import { scrapeConfig, type ScrapeJob } from '../../src/demo/scrape-config';
 import { repoRoot, waitFor } from './cluster';
 
 export const PROMETHEUS = process.env.PROMETHEUS ?? 'prometheus';
 
-/** A static scrape target with the labels a ServiceMonitor would give it. */
-export interface ScrapeJob {
-  job: string;
-  /** host:port */
-  target: string;
-  labels?: Record<string, string>;
-  /** keep the target's own labels on a clash (the operator's `namespace` label needs it) */
-  honorLabels?: boolean;
-}
+export type { ScrapeJob } from '../../src/demo/scrape-config';
 
 export interface Sample {
   metric: Record<string, string>;
@@ -30,6 +22,7 @@ export interface Sample {
 
 export interface PrometheusProcess {
   readonly url: string;
+  readonly port: number;
   /** Instant query at now. */
   query(expr: string): Promise<Sample[]>;
   /** Range query over the last `seconds`, one point per `stepSeconds`. */
@@ -71,25 +64,22 @@ export function requirePrometheus(): Promise<void> {
   });
 }
 
-export function scrapeConfig(jobs: readonly ScrapeJob[]): string {
-  return stringify({
-    global: { scrape_interval: '1s', scrape_timeout: '1s', evaluation_interval: '1s' },
-    scrape_configs: jobs.map((j) => ({
-      job_name: j.job,
-      honor_labels: j.honorLabels ?? false,
-      static_configs: [{ targets: [j.target], labels: j.labels ?? {} }],
-    })),
-  });
-}
-
-/** Starts Prometheus with its config and TSDB under `dir` and waits until it is ready. */
-export async function startPrometheus(dir: string, jobs: readonly ScrapeJob[]): Promise<PrometheusProcess> {
-  const port = await freePort();
+/**
+ * Starts Prometheus with its config and TSDB under `dir` and waits until it is ready. Give the `port`
+ * of an earlier run (and the same `dir`) to start it again where it was, with its data.
+ */
+export async function startPrometheus(
+  dir: string,
+  jobs: readonly ScrapeJob[],
+  options: { port?: number } = {},
+): Promise<PrometheusProcess> {
+  await requirePrometheus();
+  const port = options.port ?? (await freePort());
   const configFile = path.join(dir, 'prometheus.yml');
   await writeFile(configFile, scrapeConfig(jobs));
   const logDir = path.join(repoRoot, '.testenv', 'logs');
   mkdirSync(logDir, { recursive: true });
-  const log = createWriteStream(path.join(logDir, `prometheus-${port}.log`));
+  const log = createWriteStream(path.join(logDir, `prometheus-${port}.log`), { flags: 'a' });
   const child: ChildProcess = spawn(
     PROMETHEUS,
     [
@@ -133,6 +123,7 @@ export async function startPrometheus(dir: string, jobs: readonly ScrapeJob[]): 
   }
   return {
     url,
+    port,
     query: async (expr) => (await api<{ result: Sample[] }>('query', { query: expr })).result,
     queryRange: async (expr, seconds, stepSeconds) => {
       const end = Date.now() / 1000;
