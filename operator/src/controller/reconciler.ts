@@ -54,6 +54,12 @@ export class CapabilityCache {
   }
 }
 
+function kindOf(object: KubeObject): ChildKind {
+  const kind = CHILD_KINDS.find((k) => k.kind === object.kind && k.apiVersion === object.apiVersion);
+  if (!kind) throw new Error(`no child kind ${object.apiVersion}/${object.kind}`);
+  return kind;
+}
+
 /** Errors the API server gives for an object it will never accept as is: retrying will not help. */
 function isPermanent(error: unknown): boolean {
   const code = statusCode(error);
@@ -95,12 +101,16 @@ export class Reconciler {
       for (const kind of desired.unserved) {
         notes.push(`${kind.kind} not created: the cluster does not serve ${kind.apiVersion}`);
       }
+      // Read every child at once: a reconcile that changes nothing is only these reads.
+      const kinds = [...desired.present.map(kindOf), ...desired.absent];
+      const observed = await Promise.all(kinds.map((k) => this.kube.get(k, namespace, name)));
+      const current = new Map(kinds.map((k, i) => [k, observed[i]]));
       for (const object of desired.present) {
-        const outcome = await this.applyChild(sm, object, changes, problems);
+        const outcome = await this.applyChild(sm, object, current.get(kindOf(object)), changes, problems);
         if (!outcome.ok) applied = false;
         if (object.kind === DEPLOYMENT.kind) deployment = outcome.observed as V1Deployment | undefined;
       }
-      for (const kind of desired.absent) await this.deleteChild(sm, kind, changes);
+      for (const kind of desired.absent) await this.deleteChild(kind, sm, current.get(kind), changes);
     }
 
     if (changes.length > 0) {
@@ -166,11 +176,11 @@ export class Reconciler {
   private async applyChild(
     sm: SentimentModel,
     object: KubeObject,
+    current: KubeObject | undefined,
     changes: string[],
     problems: Problem[],
   ): Promise<{ ok: boolean; observed?: KubeObject }> {
-    const kind = CHILD_KINDS.find((k) => k.kind === object.kind && k.apiVersion === object.apiVersion)!;
-    const current = await this.kube.get(kind, sm.metadata.namespace, sm.metadata.name);
+    const kind = kindOf(object);
     if (current && !controlledBy(current, sm.metadata.uid)) {
       const owner = controllerOf(current);
       problems.push({
@@ -211,8 +221,12 @@ export class Reconciler {
     }
   }
 
-  private async deleteChild(sm: SentimentModel, kind: ChildKind, changes: string[]): Promise<void> {
-    const current = await this.kube.get(kind, sm.metadata.namespace, sm.metadata.name);
+  private async deleteChild(
+    kind: ChildKind,
+    sm: SentimentModel,
+    current: KubeObject | undefined,
+    changes: string[],
+  ): Promise<void> {
     if (!current || !controlledBy(current, sm.metadata.uid)) return;
     await this.kube.delete(kind, current);
     changes.push(`deleted ${kind.kind}`);
