@@ -20,6 +20,18 @@ help: ## Show every target with its one-line description
 	  /^[a-zA-Z0-9_.-]+:.*?##/ { printf "  \033[36m%-28s\033[0m %s\n", $$1, $$2 } \
 	  /^##@/ { printf "\n\033[1m%s\033[0m\n", substr($$0, 5) }' $(MAKEFILE_LIST)
 
+##@ Demo
+
+.PHONY: demo
+demo: system-deps build ## The whole story on the local control plane: operator, model servers, Prometheus, Healthy then Drifted
+	SHARED=$(SHARED) hack/cluster.sh up
+	node operator/dist/src/demo/run-demo.js
+
+.PHONY: demo-down
+demo-down: ## Stop everything make demo started, the local control plane included
+	@if [[ -f operator/dist/src/demo/run-demo.js ]]; then node operator/dist/src/demo/run-demo.js --down; fi
+	hack/cluster.sh down
+
 ##@ Build
 
 .PHONY: deps
@@ -76,7 +88,7 @@ serve: build ## Serve MODEL (default samples/models/imdb.onnx) on PORT (default 
 ##@ Operator
 
 .PHONY: manifests
-manifests: build ## Regenerate crds/, config/crd/bases/, docs/crd-reference.md (api/schema.ts) and config/prometheus/ alert rules (alerts/rules.ts)
+manifests: build ## Regenerate crds/, config/crd/bases/, docs/crd-reference.md (api/schema.ts), config/prometheus/ alert rules (alerts/rules.ts) and the config/grafana/ dashboard ConfigMap
 	node operator/dist/src/cli/gen-manifests.js
 
 # The cluster targets act on the cluster of $KUBECONFIG. KUBECTL: the one `make cluster-up` linked, else PATH's.
@@ -104,10 +116,100 @@ deploy: ## Apply CRDs, RBAC and the operator Deployment (config/default) to the 
 undeploy: ## Delete what deploy applied, the CRDs (so every SentimentModel) and the namespace included
 	$(KUBECTL) delete -k config/default --ignore-not-found
 
+##@ Kind (needs Docker)
+
+# A three-node Kind cluster with kube-prometheus-stack and prometheus-adapter, for machines with Docker
+# (docs/kind.md). Its kubeconfig is kept apart, in KIND_KUBECONFIG, so that these targets never change
+# the contexts of $KUBECONFIG; `export KUBECONFIG=$(KIND_KUBECONFIG)` points kubectl and `make deploy` at it.
+KIND_CLUSTER ?= sentiment
+KIND_KUBECONFIG ?= $(CURDIR)/.kind/kubeconfig
+KIND_VERSION ?= v0.33.0
+HELM_VERSION ?= v3.22.0
+# kind and helm: the ones on PATH, else the ones `make kind-tools` built into .cache/bin.
+KIND ?= $(or $(shell command -v kind 2>/dev/null),$(wildcard .cache/bin/kind-$(KIND_VERSION)/kind),kind)
+HELM ?= $(or $(shell command -v helm 2>/dev/null),$(wildcard .cache/bin/helm-$(HELM_VERSION)/helm),helm)
+DOCKER ?= docker
+# The images config/manager and operator/src/config.ts (defaultImage) name.
+OPERATOR_IMAGE ?= ghcr.io/sentimentops/sentiment-operator:0.1.0
+SERVER_IMAGE ?= ghcr.io/sentimentops/sentiment-model-server:0.1.0
+# Chart versions, pinned. kube-prometheus-stack 88.x ships Prometheus Operator v0.93.0, whose CRDs the
+# local control plane installs for the tests.
+KUBE_PROMETHEUS_STACK_VERSION ?= 88.6.4
+PROMETHEUS_ADAPTER_VERSION ?= 5.3.0
+PROMETHEUS_COMMUNITY_CHARTS ?= https://prometheus-community.github.io/helm-charts
+KIND_INSTALL_URL := https://kind.sigs.k8s.io/docs/user/quick-start/\#installation
+HELM_INSTALL_URL := https://helm.sh/docs/intro/install/
+DOCKER_INSTALL_URL := https://docs.docker.com/get-docker/
+
+# $(call require,TOOL,INSTALL_URL): a recipe line that stops the target with a message naming TOOL and
+# where to get it, when TOOL is not on PATH.
+require = @command -v $(1) >/dev/null 2>&1 || { echo "error: make $@ needs $(1), which is not installed (not found on PATH); install it: $(2)" >&2; exit 1; }
+# A recipe line that stops the target when no Docker engine answers: the docker client alone is not enough.
+require-docker-engine = @$(DOCKER) info >/dev/null 2>&1 || { echo "error: make $@ needs a running Docker engine, and '$(DOCKER) info' failed; start Docker ($(DOCKER_INSTALL_URL))" >&2; exit 1; }
+
+.PHONY: kind-tools
+kind-tools: ## Build the pinned kind and helm into .cache/bin with Go, for machines that have Docker and Go but not them
+	$(call require,go,https://go.dev/dl/)
+	GOBIN=$(CURDIR)/.cache/bin/kind-$(KIND_VERSION) go install sigs.k8s.io/kind@$(KIND_VERSION)
+	GOBIN=$(CURDIR)/.cache/bin/helm-$(HELM_VERSION) go install helm.sh/helm/v3/cmd/helm@$(HELM_VERSION)
+
+.PHONY: kind-up
+kind-up: ## Create the Kind cluster (config/kind/cluster.yaml: 1 control plane, 2 workers); idempotent
+	$(call require,$(KIND),$(KIND_INSTALL_URL))
+	$(call require,$(DOCKER),$(DOCKER_INSTALL_URL))
+	$(require-docker-engine)
+	@mkdir -p $(dir $(KIND_KUBECONFIG))
+	@if $(KIND) get clusters 2>/dev/null | grep -qx '$(KIND_CLUSTER)'; then \
+	  echo "kind cluster $(KIND_CLUSTER) is running"; \
+	  $(KIND) export kubeconfig --name $(KIND_CLUSTER) --kubeconfig $(KIND_KUBECONFIG); \
+	else \
+	  $(KIND) create cluster --name $(KIND_CLUSTER) --config config/kind/cluster.yaml --kubeconfig $(KIND_KUBECONFIG) --wait 180s; \
+	fi
+	@echo "export KUBECONFIG=$(KIND_KUBECONFIG)"
+
+.PHONY: docker-build
+docker-build: ## Build the operator and model-server images (operator/Dockerfile, model-server/Dockerfile)
+	$(call require,$(DOCKER),$(DOCKER_INSTALL_URL))
+	$(require-docker-engine)
+	$(DOCKER) build -f operator/Dockerfile -t $(OPERATOR_IMAGE) .
+	$(DOCKER) build -f model-server/Dockerfile -t $(SERVER_IMAGE) .
+
+.PHONY: kind-load
+kind-load: ## Load both images into the Kind cluster's nodes (no registry needed)
+	$(call require,$(KIND),$(KIND_INSTALL_URL))
+	$(call require,$(DOCKER),$(DOCKER_INSTALL_URL))
+	$(KIND) load docker-image --name $(KIND_CLUSTER) $(OPERATOR_IMAGE) $(SERVER_IMAGE)
+
+.PHONY: monitoring-up
+monitoring-up: ## Install kube-prometheus-stack and prometheus-adapter (pinned charts) and our ServiceMonitor and dashboard into the Kind cluster
+	$(call require,$(HELM),$(HELM_INSTALL_URL))
+	$(HELM) upgrade --install kube-prometheus-stack kube-prometheus-stack --repo $(PROMETHEUS_COMMUNITY_CHARTS) \
+	  --version $(KUBE_PROMETHEUS_STACK_VERSION) --kubeconfig $(KIND_KUBECONFIG) --namespace monitoring --create-namespace \
+	  -f config/kind/kube-prometheus-stack-values.yaml --wait --timeout 10m
+	$(HELM) upgrade --install prometheus-adapter prometheus-adapter --repo $(PROMETHEUS_COMMUNITY_CHARTS) \
+	  --version $(PROMETHEUS_ADAPTER_VERSION) --kubeconfig $(KIND_KUBECONFIG) --namespace monitoring \
+	  -f config/prometheus-adapter/values.yaml --wait --timeout 5m
+	$(KUBECTL) --kubeconfig $(KIND_KUBECONFIG) apply --server-side -f config/manager/namespace.yaml
+	$(KUBECTL) --kubeconfig $(KIND_KUBECONFIG) apply --server-side -k config/kind/monitoring
+
+.PHONY: kind-down
+kind-down: ## Delete the Kind cluster and its kubeconfig
+	$(call require,$(KIND),$(KIND_INSTALL_URL))
+	$(KIND) delete cluster --name $(KIND_CLUSTER) --kubeconfig $(KIND_KUBECONFIG)
+	rm -f $(KIND_KUBECONFIG)
+
+# deploy, a prerequisite here, acts on the cluster of $KUBECONFIG: the Kind cluster's, for this target.
+.PHONY: kind-demo
+kind-demo: export KUBECONFIG := $(KIND_KUBECONFIG)
+kind-demo: kind-up docker-build kind-load monitoring-up deploy ## kind-up, docker-build, kind-load, monitoring-up and deploy, then samples/autoscaling-requests.yaml under load: the HPA scales on requests/s from 1 towards 10
+	$(KUBECTL) wait --for=condition=Established --timeout=60s crd/sentimentmodels.sentimentops.dev
+	$(KUBECTL) apply --server-side -f samples/autoscaling-requests.yaml
+	KUBECTL=$(KUBECTL) SERVER_IMAGE=$(SERVER_IMAGE) hack/kind-demo.sh imdb-rps
+
 ##@ Benchmarks (figures for docs/, not tests)
 
 .PHONY: bench
-bench: bench-model bench-train bench-server ## Run every benchmark and print its figures
+bench: bench-model bench-train bench-server bench-operator ## Run every benchmark and print its figures
 
 .PHONY: bench-model
 bench-model: build ## onnxruntime throughput of MODEL: IMDB reviews in batches of 64, short texts one at a time
@@ -123,11 +225,20 @@ bench-train: build ## Train the sample model from scratch into .bench/ and time 
 	@if cmp -s .bench/imdb.onnx $(MODEL); then echo "byte-identical to $(MODEL)"; \
 	  else echo "differs from $(MODEL): same data, seed and parameters should give the same bytes"; exit 1; fi
 
+# Extra flags for the operator benchmark, e.g. BENCH_OPERATOR_ARGS="--models 100 --concurrency 8" (see --help).
+BENCH_OPERATOR_ARGS ?=
+
+.PHONY: bench-operator
+bench-operator: build ## cluster-up, then the operator with 500 SentimentModels: time to Ready, writes per model, RSS, CPU, idle writes
+	SHARED=$(SHARED) hack/cluster.sh up
+	node operator/dist/src/bench/operator-bench.js $(BENCH_OPERATOR_ARGS)
+
 ##@ Local cluster
 
 .PHONY: system-deps
-system-deps: ## Install missing Debian packages the tests need (prometheus, promtool, openssl, curl)
+system-deps: ## Install missing Debian packages the tests need (prometheus, promtool, openssl, curl, shellcheck) and hadolint into .cache/bin
 	hack/install-system-deps.sh
+	@hack/install-hadolint.sh >/dev/null
 
 .PHONY: cluster-up
 cluster-up: ## Build (once, cached in .cache/bin) and start the local control plane; idempotent

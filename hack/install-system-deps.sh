@@ -3,6 +3,7 @@
 #   prometheus  the real Prometheus server, with promtool (rule and config checks)
 #   openssl     certificates of the local control plane (hack/cluster.sh)
 #   curl        health checks of the local control plane
+#   ShellCheck  (command shellcheck) lints every shell script (operator/test/integration/static-checks.test.ts)
 # Quiet when everything is present; runs `apt-get update` only when something is missing.
 # etcd is not among them: Debian 12's etcd-server is 3.4.23, out of upstream support and older than
 # the etcd 3.6 that the pinned Kubernetes release is built and tested with, so hack/build-k8s.sh
@@ -11,7 +12,7 @@
 set -euo pipefail
 
 # package:command that proves it is installed
-WANTED=(prometheus:prometheus prometheus:promtool openssl:openssl curl:curl)
+WANTED=(prometheus:prometheus prometheus:promtool openssl:openssl curl:curl shellcheck:shellcheck)
 
 missing=()
 for entry in "${WANTED[@]}"; do

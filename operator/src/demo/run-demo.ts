@@ -6,9 +6,9 @@
 // with the labels a ServiceMonitor would give the pods.
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { parse } from 'yaml';
+import { freePort } from './free-port';
 import { sendTraffic, type TrafficLoop } from './load';
 import { scrapeConfig } from './scrape-config';
 import { demoReviews, shiftedTexts } from './traffic';
@@ -53,19 +53,6 @@ function kubectl(args: string[], input?: string): Promise<string> {
           : resolve(stdout),
     );
     if (input !== undefined) child.stdin!.end(input);
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
   });
 }
 
@@ -191,8 +178,19 @@ async function printModels(): Promise<void> {
   console.log((await kubectl(['-n', NAMESPACE, 'get', 'sentimentmodels'])).trimEnd());
 }
 
+function requirePrometheus(): Promise<void> {
+  return new Promise((resolve, reject) =>
+    execFile('prometheus', ['--version'], (error) =>
+      error
+        ? reject(new Error('prometheus is not installed: run `make system-deps` (Debian package prometheus)'))
+        : resolve(),
+    ),
+  );
+}
+
 async function up(): Promise<void> {
   if (!existsSync(KUBECONFIG)) throw new Error(`${KUBECONFIG} is missing: run \`make cluster-up\` first`);
+  await requirePrometheus();
   if ((await stopDaemons()) > 0) say('stopped the processes of an earlier demo');
   rmSync(STATE, { recursive: true, force: true });
   mkdirSync(STATE, { recursive: true });

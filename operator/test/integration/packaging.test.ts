@@ -28,10 +28,12 @@ import {
   requireCluster,
   waitFor,
 } from '../support/cluster';
+import { OPERATOR_PACKAGE_DIRS, serverDryRun } from '../support/kustomize';
 
 const NAMESPACE = 'sentiment-operator-system';
 const OPERATOR = 'sentiment-operator';
-const DIRS = ['config/crd', 'config/rbac', 'config/manager', 'config/default'] as const;
+// The other kustomize directories under config/ are checked by static-checks.test.ts.
+const DIRS = OPERATOR_PACKAGE_DIRS;
 type Dir = (typeof DIRS)[number];
 
 /**
@@ -152,22 +154,6 @@ async function resourceOf(apiVersion: string, kind: string): Promise<string> {
   return `${group}/${resource.name}`;
 }
 
-/** kubectl with its standard error too: the API server's warnings (Pod Security among them) go there. */
-function kubectlWithWarnings(args: string[], input: string): Promise<{ stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = execFile(
-      kubectlBinary,
-      ['--kubeconfig', kubeconfigPath, ...args],
-      { timeout: 60_000, maxBuffer: 16 * 1024 * 1024, encoding: 'utf8' },
-      (error, stdout, stderr) =>
-        error
-          ? reject(new Error(`kubectl ${args.join(' ')} failed: ${stderr || error.message}`))
-          : resolve({ stdout, stderr }),
-    );
-    child.stdin?.end(input);
-  });
-}
-
 /** Runs make in the repository root against the local cluster; resolves with its output, rejects on failure. */
 function make(targets: string[], options: { dryRun?: boolean } = {}): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -218,18 +204,8 @@ describe('the config/ packaging', function () {
     it(`${dir}: every rendered object passes a server-side dry run, without warnings`, async () => {
       const objects = rendered[dir];
       assert.ok(objects.length > 0, `${dir} renders nothing`);
-      const { stderr } = await kubectlWithWarnings(
-        [
-          'apply',
-          '--dry-run=server',
-          '--server-side',
-          '--force-conflicts',
-          '--field-manager=packaging-test',
-          '-f',
-          '-',
-        ],
-        JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }),
-      );
+      // The API server's warnings (Pod Security among them) go to kubectl's standard error.
+      const stderr = await serverDryRun(objects);
       assert.doesNotMatch(stderr, /warning/i, stderr);
     });
   }

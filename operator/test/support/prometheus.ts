@@ -3,9 +3,11 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import path from 'node:path';
+import { freePort } from '../../src/demo/free-port';
 import { scrapeConfig, type ScrapeJob } from '../../src/demo/scrape-config';
+
+export { freePort };
 import { repoRoot, waitFor } from './cluster';
 
 export const PROMETHEUS = process.env.PROMETHEUS ?? 'prometheus';
@@ -31,20 +33,6 @@ export interface PrometheusProcess {
   series(selector: string): Promise<Record<string, string>[]>;
   /** SIGTERM, SIGKILL after 5 s. */
   stop(): Promise<void>;
-}
-
-/** A port nobody listens on right now (the OS picks it; a tiny race with other processes remains). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
 }
 
 /** Fails with what to run when the binary is missing. */
