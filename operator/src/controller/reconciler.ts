@@ -144,6 +144,9 @@ export class Reconciler {
     const before = stored.status?.drift?.status;
     if (!drift?.status || drift.status === before) return;
     const alarm = drift.status === 'Drifted' || drift.status === 'Warning';
+    // The first evaluation of a new model says little (no traffic yet, or Prometheus not set up); an
+    // Event for it would be one more write per model for nothing. Alarms are always announced.
+    if (before === undefined && !alarm) return;
     const score = drift.score === undefined ? '' : ` (PSI ${drift.score.toFixed(4)})`;
     await this.events.record(
       stored,

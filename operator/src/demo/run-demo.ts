@@ -57,7 +57,7 @@ function kubectl(args: string[], input?: string): Promise<string> {
 }
 
 /** Starts a process that outlives the demo; its pid goes to .testenv/demo/NAME.pid, its output to NAME.log. */
-function daemon(name: string, command: string, args: string[], env: NodeJS.ProcessEnv = {}): void {
+function daemon(name: string, command: string, args: string[], env: NodeJS.ProcessEnv = {}): number {
   const log = openSync(path.join(STATE, `${name}.log`), 'a');
   const child = spawn(command, args, {
     cwd: ROOT,
@@ -67,6 +67,24 @@ function daemon(name: string, command: string, args: string[], env: NodeJS.Proce
   });
   child.unref();
   writeFileSync(path.join(STATE, `${name}.pid`), String(child.pid));
+  return child.pid!;
+}
+
+class ProcessDied extends Error {}
+
+/** Probes `url` until it answers 2xx; fails at once, with the end of its log, if process `name` died. */
+function readyProbe(name: string, pid: number, url: string): () => Promise<true | undefined> {
+  return async () => {
+    if (!alive(pid)) {
+      const log = readFileSync(path.join(STATE, `${name}.log`), 'utf8')
+        .trim()
+        .split('\n')
+        .slice(-3)
+        .join('\n');
+      throw new ProcessDied(`${name} exited; the end of .testenv/demo/${name}.log:\n${log}`);
+    }
+    return httpOk(url);
+  };
 }
 
 async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
@@ -77,6 +95,7 @@ async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<
       const value = await probe();
       if (value !== undefined) return value;
     } catch (error) {
+      if (error instanceof ProcessDied) throw error;
       last = error instanceof Error ? error.message : String(error);
     }
     if (Date.now() > deadline)
@@ -169,7 +188,9 @@ async function waitForDrift(want: string, timeoutMs: number): Promise<ModelView>
     const line = `drift ${d?.status ?? 'not evaluated yet'}${d?.score !== undefined ? `, PSI ${d.score.toFixed(4)}` : ''}${d?.samples !== undefined ? `, ${d.samples} predictions in the window` : ''}`;
     if (line !== shown) say(`  ${line}`);
     shown = line;
-    return d?.status === want ? m : undefined;
+    // The status and the annotations are two writes: show them once both say it.
+    const annotated = m.metadata.annotations?.['sentimentops.dev/drift-status'] === want;
+    return d?.status === want && annotated ? m : undefined;
   });
 }
 
@@ -206,22 +227,29 @@ async function up(): Promise<void> {
   step(1, 'Install the CRD, start the operator and apply samples/basic.yaml');
   await kubectl(['apply', '--server-side', '--force-conflicts', '-f', path.join(ROOT, 'crds')]);
   await kubectl(['wait', '--for=condition=Established', 'crd/sentimentmodels.sentimentops.dev']);
-  daemon(
+  const operatorPid = daemon(
     'operator',
     process.execPath,
     [
       path.join(ROOT, 'operator/dist/src/main.js'),
       '--leader-elect=false',
+      `--watch-namespace=${NAMESPACE}`,
       `--metrics-port=${ports.operator}`,
       `--prometheus-url=${prometheusUrl}`,
     ],
     { KUBECONFIG },
   );
-  await waitFor('the operator', 60_000, () => httpOk(`http://127.0.0.1:${ports.operator}/readyz`));
+  await waitFor(
+    'the operator',
+    60_000,
+    readyProbe('operator', operatorPid, `http://127.0.0.1:${ports.operator}/readyz`),
+  );
   say(
     `operator running (metrics on http://127.0.0.1:${ports.operator}/metrics, log .testenv/demo/operator.log)`,
   );
   await kubectl(['create', 'namespace', NAMESPACE]).catch(() => undefined);
+  // A model left by an earlier run would carry its old drift status into the story.
+  await kubectl(['-n', NAMESPACE, 'delete', 'sentimentmodel', MODEL, '--ignore-not-found', '--wait=true']);
   const sample = parse(readFileSync(path.join(ROOT, 'samples/basic.yaml'), 'utf8')) as {
     spec: Record<string, unknown>;
   };
@@ -265,20 +293,20 @@ async function up(): Promise<void> {
   step(3, 'Start Prometheus, scraping them with the labels a ServiceMonitor gives');
   const config = scrapeConfig([
     ...ports.servers.map((port, i) => ({
-      job: 'sentiment-model-server',
+      job: `sentiment-model-server-${i}`,
       target: `127.0.0.1:${port}`,
       labels: { namespace: NAMESPACE, service: MODEL, pod: `${MODEL}-${i}` },
     })),
     { job: 'sentiment-operator', target: `127.0.0.1:${ports.operator}`, honorLabels: true },
   ]);
   writeFileSync(path.join(STATE, 'prometheus.yml'), config);
-  daemon('prometheus', 'prometheus', [
+  const prometheusPid = daemon('prometheus', 'prometheus', [
     `--config.file=${path.join(STATE, 'prometheus.yml')}`,
     `--storage.tsdb.path=${path.join(STATE, 'prometheus-data')}`,
     `--web.listen-address=127.0.0.1:${ports.prometheus}`,
     '--storage.tsdb.retention.time=1d',
   ]);
-  await waitFor('Prometheus', 60_000, () => httpOk(`${prometheusUrl}/-/ready`));
+  await waitFor('Prometheus', 60_000, readyProbe('prometheus', prometheusPid, `${prometheusUrl}/-/ready`));
   say(`Prometheus ready on ${prometheusUrl}`);
 
   const texts = demoTexts();
