@@ -384,7 +384,9 @@ describe('sameStatus', () => {
   });
 
   it('ignores fields that are undefined', () => {
-    const withUndefined: SentimentModelStatus = { ...base(), modelVersion: undefined, drift: undefined };
+    const b = base();
+    assert.equal(b.modelSha256, undefined, 'fixture: the basic sample gives no sha256');
+    const withUndefined: SentimentModelStatus = { ...b, modelSha256: undefined, drift: undefined };
     assert.ok(sameStatus(base(), withUndefined));
     assert.ok(sameStatus(undefined, {}));
   });
