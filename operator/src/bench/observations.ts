@@ -7,7 +7,7 @@ import { MANAGED_BY } from '../api/names';
 import { METADATA_ONLY, type ApiClient } from './api-client';
 import { modelsPath } from './bench-cluster';
 import type { ApiserverCounters, Throttling } from './operator-bench-report';
-import { byLabels, parseMetrics, sumOf } from './prometheus-text';
+import { byLabels, parseMetrics, sumOf } from '../observability/prometheus-text';
 
 interface ModelObject {
   metadata: { name: string; generation?: number };

@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { parseMetrics, type Sample } from './prometheus-text';
+import { parseMetrics, type Sample } from '../observability/prometheus-text';
 
 /** The operator this build compiled. */
 export const OPERATOR_MAIN = path.resolve(__dirname, '..', 'main.js');

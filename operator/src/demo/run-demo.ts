@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, wri
 import path from 'node:path';
 import { parse } from 'yaml';
 import { freePort } from './free-port';
+import { firstSentence, imdbReviews, imdbTestFile } from './imdb';
 import { sendTraffic, type TrafficLoop } from './load';
 import { scrapeConfig } from './scrape-config';
 import { demoReviews, shiftedTexts } from './traffic';
@@ -22,10 +23,7 @@ const KUBECTL = existsSync(path.join(ROOT, '.testenv', 'bin', 'kubectl'))
 const NAMESPACE = 'sentiment-demo';
 const MODEL = 'imdb';
 const REPLICAS = 2;
-const IMDB_TEST = path.join(
-  process.env.SHARED_DIR ?? path.join(ROOT, '..', 'shared'),
-  'datasets/imdb/test.jsonl',
-);
+const IMDB_TEST = imdbTestFile(ROOT);
 /** Short enough for a demo; a production model keeps the defaults (10m window, 60s interval). */
 const DRIFT = { window: '30s', interval: '5s', minSamples: 500 };
 
@@ -149,16 +147,11 @@ interface DemoTexts {
 
 function demoTexts(): DemoTexts {
   if (existsSync(IMDB_TEST)) {
-    const lines = readFileSync(IMDB_TEST, 'utf8').trim().split('\n');
-    const step = Math.floor(lines.length / 3000);
-    const reviews = Array.from(
-      { length: 3000 },
-      (_, i) => (JSON.parse(lines[i * step]) as { text: string }).text,
-    );
+    const reviews = imdbReviews(IMDB_TEST, 3000);
     return {
       source: `IMDB test reviews from ${path.relative(ROOT, IMDB_TEST)}; shifted = their first sentence only`,
       inDistribution: reviews,
-      shifted: reviews.map((r) => r.split(/(?<=[.!?])\s/)[0]),
+      shifted: reviews.map(firstSentence),
     };
   }
   return {

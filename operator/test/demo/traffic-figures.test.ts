@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { parseMetrics, type Sample } from '../../src/bench/prometheus-text';
+import { parseMetrics, type Sample } from '../../src/observability/prometheus-text';
 import { CONFIDENCE_EDGES } from '../../src/drift/bins';
 import { smoothedPsi } from '../../src/drift/psi';
 import { bucketIncrease, trafficFigures } from '../../src/demo/traffic-figures';

@@ -22,6 +22,7 @@ import {
   waitFor,
 } from '../support/cluster';
 import { startOperator, type OperatorProcess } from '../support/operator';
+import { firstSentence } from '../../src/demo/imdb';
 import { imdbReviews, sendTraffic, startModelServer, type Proc } from '../support/processes';
 import { startPrometheus, type PrometheusProcess, type ScrapeJob } from '../support/prometheus';
 
@@ -46,8 +47,6 @@ const WINDOW_S = 10;
 const INTERVAL_S = 3;
 const MIN_SAMPLES = 500;
 
-const firstSentence = (text: string): string => text.split(/(?<=[.!?])\s/)[0];
-
 describe('drift on the SentimentModel, with a real Prometheus', function () {
   this.timeout(20 * 60_000);
   let ns: string;
@@ -59,8 +58,7 @@ describe('drift on the SentimentModel, with a real Prometheus', function () {
   let traffic: { stop(): Promise<number>; sent(): number } | undefined;
   let texts: string[] = [];
   let healthyMeanConfidence = 1;
-  const gauge = (status: string): RegExp =>
-    new RegExp(`namespace="${ns}",sentimentmodel="${NAME}",status="${status}"`);
+  const gauge = (status: string): Record<string, string> => ({ namespace: ns, sentimentmodel: NAME, status });
   const reviews = imdbReviews(5_000);
   const shifted = reviews.map(firstSentence);
 

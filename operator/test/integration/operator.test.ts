@@ -321,7 +321,7 @@ describe('operator against the local control plane', function () {
       'jsonpath={.items[*].reason}',
     ]);
     assert.match(warnings, /ModelClaimNotFound/);
-    assert.equal(await op.metricSum('sentimentops_reconcile_total', /result="error"/), 0);
+    assert.equal(await op.metricSum('sentimentops_reconcile_total', { result: 'error' }), 0);
   });
 
   it('writes nothing while idle for 30 s', async function () {

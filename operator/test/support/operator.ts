@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { parseMetrics, sumOf } from '../../src/observability/prometheus-text';
 import { kubeconfigPath, repoRoot, waitFor } from './cluster';
 
 export interface OperatorProcess {
@@ -19,8 +20,8 @@ export interface OperatorProcess {
   /** SIGKILL of supervisor and worker together (a crashed pod). */
   kill(): Promise<void>;
   metrics(): Promise<string>;
-  /** The sum of a counter or gauge over the series whose text matches `filter`. */
-  metricSum(name: string, filter?: RegExp): Promise<number>;
+  /** The sum of a counter or gauge over the series whose labels include every pair of `match`. */
+  metricSum(name: string, match?: Record<string, string>): Promise<number>;
 }
 
 export function startOperator(name: string, args: string[], env: NodeJS.ProcessEnv = {}): OperatorProcess {
@@ -100,16 +101,8 @@ export function startOperator(name: string, args: string[], env: NodeJS.ProcessE
       log.end();
     },
     metrics,
-    async metricSum(metric: string, filter?: RegExp) {
-      const text = await metrics();
-      let sum = 0;
-      for (const line of text.split('\n')) {
-        if (!line.startsWith(metric) || (line[metric.length] !== '{' && line[metric.length] !== ' '))
-          continue;
-        if (filter && !filter.test(line)) continue;
-        sum += Number(line.slice(line.lastIndexOf(' ') + 1));
-      }
-      return sum;
+    async metricSum(metric: string, match: Record<string, string> = {}) {
+      return sumOf(parseMetrics(await metrics()), metric, match);
     },
   };
 }

@@ -1,14 +1,13 @@
 // Real model servers standing in for a model's pods (the local control plane runs no containers), the
 // IMDB reviews they are sent, and a traffic loop. Prometheus is in prometheus.ts.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { repoRoot, waitFor } from './cluster';
+import { imdbReviews as readReviews, imdbTestFile } from '../../src/demo/imdb';
 import { freePort } from './prometheus';
 
 export const SAMPLE_MODEL = path.join(repoRoot, 'samples', 'models', 'imdb.onnx');
-const SHARED_DIR = process.env.SHARED_DIR ?? path.join(repoRoot, '..', 'shared');
-export const IMDB_TEST = path.join(SHARED_DIR, 'datasets', 'imdb', 'test.jsonl');
 
 export interface Proc {
   child: ChildProcess;
@@ -55,15 +54,9 @@ export async function startModelServer(name: string, pod: string): Promise<Proc>
   return proc;
 }
 
-/** IMDB test reviews: the in-distribution traffic. */
-export function imdbReviews(limit = 5_000): string[] {
-  if (!existsSync(IMDB_TEST))
-    throw new Error(`${IMDB_TEST} is missing: the drift tests need ../shared/datasets/imdb`);
-  return readFileSync(IMDB_TEST, 'utf8')
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .slice(0, limit)
-    .map((line) => (JSON.parse(line) as { text: string }).text);
+/** `count` IMDB test reviews spread over the file: the in-distribution traffic. */
+export function imdbReviews(count: number): string[] {
+  return readReviews(imdbTestFile(repoRoot), count);
 }
 
 export { sendTraffic } from '../../src/demo/load';

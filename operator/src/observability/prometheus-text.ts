@@ -1,4 +1,4 @@
-// Reads the Prometheus text exposition format (what the operator's /metrics serves) into samples.
+// Reads the Prometheus text exposition format (what /metrics serves) into samples.
 // Pure, so the benchmark's arithmetic does not depend on a running process.
 
 export interface Sample {
