@@ -25,11 +25,11 @@ help: ## Show every target with its one-line description
 .PHONY: demo
 demo: system-deps build ## The whole story on the local control plane: operator, model servers, Prometheus, Healthy then Drifted
 	SHARED=$(SHARED) hack/cluster.sh up
-	node operator/dist/src/demo/run-demo.js
+	node hack/tools/dist/src/demo/run-demo.js
 
 .PHONY: demo-down
 demo-down: ## Stop everything make demo started, the local control plane included
-	@if [[ -f operator/dist/src/demo/run-demo.js ]]; then node operator/dist/src/demo/run-demo.js --down; fi
+	@if [[ -f hack/tools/dist/src/demo/run-demo.js ]]; then node hack/tools/dist/src/demo/run-demo.js --down; fi
 	hack/cluster.sh down
 
 ##@ Build
@@ -231,7 +231,7 @@ BENCH_OPERATOR_ARGS ?=
 .PHONY: bench-operator
 bench-operator: build ## cluster-up, then the operator with 500 SentimentModels: time to Ready, writes per model, RSS, CPU, idle writes
 	SHARED=$(SHARED) hack/cluster.sh up
-	node operator/dist/src/bench/operator-bench.js $(BENCH_OPERATOR_ARGS)
+	node hack/tools/dist/src/bench/operator-bench.js $(BENCH_OPERATOR_ARGS)
 
 ##@ Local cluster
 
