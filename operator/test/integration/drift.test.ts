@@ -22,7 +22,7 @@ import {
   waitFor,
 } from '../support/cluster';
 import { startOperator, type OperatorProcess } from '../support/operator';
-import { firstSentence } from '../../src/demo/imdb';
+import { firstSentence } from '../support/imdb';
 import { imdbReviews, sendTraffic, startModelServer, type Proc } from '../support/processes';
 import { startPrometheus, type PrometheusProcess, type ScrapeJob } from '../support/prometheus';
 

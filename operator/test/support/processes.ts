@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { repoRoot, waitFor } from './cluster';
-import { imdbReviews as readReviews, imdbTestFile } from '../../src/demo/imdb';
+import { imdbReviews as readReviews, imdbTestFile } from './imdb';
 import { freePort } from './prometheus';
 
 export const SAMPLE_MODEL = path.join(repoRoot, 'samples', 'models', 'imdb.onnx');
@@ -59,4 +59,4 @@ export function imdbReviews(count: number): string[] {
   return readReviews(imdbTestFile(repoRoot), count);
 }
 
-export { sendTraffic } from '../../src/demo/load';
+export { sendTraffic } from './load';

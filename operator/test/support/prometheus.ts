@@ -4,15 +4,15 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { freePort } from '../../src/demo/free-port';
-import { scrapeConfig, type ScrapeJob } from '../../src/demo/scrape-config';
+import { freePort } from './free-port';
+import { scrapeConfig, type ScrapeJob } from './scrape-config';
 
 export { freePort };
 import { repoRoot, waitFor } from './cluster';
 
 export const PROMETHEUS = process.env.PROMETHEUS ?? 'prometheus';
 
-export type { ScrapeJob } from '../../src/demo/scrape-config';
+export type { ScrapeJob } from './scrape-config';
 
 export interface Sample {
   metric: Record<string, string>;

@@ -5,7 +5,13 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { API_GROUP, API_GROUP_VERSION, API_VERSION, KIND, PLURAL } from '../api/names';
+import {
+  API_GROUP,
+  API_GROUP_VERSION,
+  API_VERSION,
+  KIND,
+  PLURAL,
+} from '@sentiment-operator/operator/dist/src/api/names';
 import { ApiClient, METADATA_ONLY } from './api-client';
 
 /** The repository root: the nearest parent folder holding hack/cluster.sh. */

@@ -3,11 +3,15 @@
 // their client-side rate limiters. These tell where the time goes when the operator is not the limit.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { MANAGED_BY } from '../api/names';
+import { MANAGED_BY } from '@sentiment-operator/operator/dist/src/api/names';
 import { METADATA_ONLY, type ApiClient } from './api-client';
 import { modelsPath } from './bench-cluster';
 import type { ApiserverCounters, Throttling } from './operator-bench-report';
-import { byLabels, parseMetrics, sumOf } from '../observability/prometheus-text';
+import {
+  byLabels,
+  parseMetrics,
+  sumOf,
+} from '@sentiment-operator/operator/dist/src/observability/prometheus-text';
 
 interface ModelObject {
   metadata: { name: string; generation?: number };

@@ -60,7 +60,7 @@ import { OPERATOR_MAIN, startOperator, type OperatorProcess } from './operator-p
 import { Sampler, minus, total, type Reading } from './operator-sampler';
 import { coresBetween, memoryMb, readCpu, type CpuReading } from './proc-stats';
 
-const USAGE = `usage: node operator/dist/src/bench/operator-bench.js [flags]
+const USAGE = `usage: node hack/tools/dist/src/bench/operator-bench.js [flags]
   --models N               SentimentModels to create (default 500)
   --concurrency N          the operator's --concurrency (default 4)
   --idle-seconds S         idle window after settling, writes counted (default 30)

@@ -4,10 +4,24 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { parseMetrics, type Sample } from '../observability/prometheus-text';
+import {
+  parseMetrics,
+  type Sample,
+} from '@sentiment-operator/operator/dist/src/observability/prometheus-text';
 
 /** The operator this build compiled. */
-export const OPERATOR_MAIN = path.resolve(__dirname, '..', 'main.js');
+export const OPERATOR_MAIN = path.resolve(
+  __dirname,
+  '..',
+  '..',
+  '..',
+  '..',
+  '..',
+  'operator',
+  'dist',
+  'src',
+  'main.js',
+);
 
 interface LogLine {
   message?: string;

@@ -1,7 +1,11 @@
 // The operator worker's own figures, read from its /metrics: writes by verb and resource, reconciles
 // by result, CPU, memory and the work queue. Sampled every second so the peak RSS is not missed.
 import type { OperatorProcess } from './operator-process';
-import { byLabels, sumOf, type Sample } from '../observability/prometheus-text';
+import {
+  byLabels,
+  sumOf,
+  type Sample,
+} from '@sentiment-operator/operator/dist/src/observability/prometheus-text';
 
 /** The worker's counters at one moment. */
 export interface Reading {

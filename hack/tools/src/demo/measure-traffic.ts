@@ -3,17 +3,20 @@
 // server's own /metrics (the difference of the histogram counters before and after each kind), with
 // the operator's PSI. These are the figures docs/drift.md ("Demo traffic") quotes.
 //
-//   node operator/dist/src/demo/measure-traffic.js [--count 2000] [--seed 42] [--model PATH]
+//   node hack/tools/dist/src/demo/measure-traffic.js [--count 2000] [--seed 42] [--model PATH]
 //
 // Needs the build (`npx tsc -b`), not ../shared and not the cluster.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { parseMetrics, type Sample } from '../observability/prometheus-text';
+import {
+  parseMetrics,
+  type Sample,
+} from '@sentiment-operator/operator/dist/src/observability/prometheus-text';
 import { demoReviews, shiftedTexts } from './traffic';
 import { trafficFigures, type TrafficFigures } from './traffic-figures';
 
-const REPO_ROOT = path.resolve(__dirname, '..', '..', '..', '..');
+const REPO_ROOT = path.resolve(__dirname, '..', '..', '..', '..', '..');
 const SERVER_MAIN = path.join(REPO_ROOT, 'model-server', 'dist', 'src', 'main.js');
 const MODEL_NAME = 'demo-traffic';
 /** Texts per request; the server's default limit per request is 256. */

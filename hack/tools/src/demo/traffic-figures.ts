@@ -1,10 +1,14 @@
 // What a batch of traffic did to a model server's histograms: two scrapes of /metrics, before and
 // after, become the drift figures the operator would compute for that traffic alone. Pure, so the
 // arithmetic is tested without a server; measure-traffic.ts does the I/O.
-import type { Sample } from '../observability/prometheus-text';
-import { binsFromBuckets, fractionsFromBaseline, type CumulativeBucket } from '../drift/bins';
-import { SERVER_METRIC_NAMES as METRICS } from '../drift/promql';
-import { smoothedPsi } from '../drift/psi';
+import type { Sample } from '@sentiment-operator/operator/dist/src/observability/prometheus-text';
+import {
+  binsFromBuckets,
+  fractionsFromBaseline,
+  type CumulativeBucket,
+} from '@sentiment-operator/operator/dist/src/drift/bins';
+import { SERVER_METRIC_NAMES as METRICS } from '@sentiment-operator/operator/dist/src/drift/promql';
+import { smoothedPsi } from '@sentiment-operator/operator/dist/src/drift/psi';
 
 const CONFIDENCE_BUCKET = `${METRICS.confidence}_bucket`;
 const CONFIDENCE_SUM = `${METRICS.confidence}_sum`;

@@ -1,7 +1,10 @@
 import { strict as assert } from 'node:assert';
-import { parseMetrics, type Sample } from '../../src/observability/prometheus-text';
-import { CONFIDENCE_EDGES } from '../../src/drift/bins';
-import { smoothedPsi } from '../../src/drift/psi';
+import {
+  parseMetrics,
+  type Sample,
+} from '@sentiment-operator/operator/dist/src/observability/prometheus-text';
+import { CONFIDENCE_EDGES } from '@sentiment-operator/operator/dist/src/drift/bins';
+import { smoothedPsi } from '@sentiment-operator/operator/dist/src/drift/psi';
 import { bucketIncrease, trafficFigures } from '../../src/demo/traffic-figures';
 
 const BASELINE_COUNTS = [38, 37, 51, 58, 56, 57, 97, 121, 158, 248, 186, 1393];
