@@ -9,8 +9,15 @@ DATA_DIR ?= $(SHARED)/datasets/imdb
 MODEL ?= samples/models/imdb.onnx
 DATA ?= $(DATA_DIR)/test.jsonl
 
-NPM_STAMP := node_modules/.deps-stamp
 MS := model-server/dist/src
+
+# Node.js 24 LTS for every target. Where the machine's node is another major version (these build
+# machines ship 20), hack/install-node.sh brings the pinned one from PyPI into .cache/node/ once;
+# its bin directory goes first on PATH for every recipe, so `node`, `npm` and `npx` below are it.
+NODE_VERSION ?= 24.19.0
+export PATH := $(CURDIR)/.cache/node/v$(NODE_VERSION)/bin:$(PATH)
+# npm ci again when the lock file or the Node version changes.
+NPM_STAMP := node_modules/.deps-stamp-node$(NODE_VERSION)
 
 ##@ General
 
@@ -34,11 +41,16 @@ demo-down: ## Stop everything make demo started, the local control plane include
 
 ##@ Build
 
-.PHONY: deps
-deps: $(NPM_STAMP) ## Install npm dependencies (npm ci) when package-lock.json changed
+.PHONY: node
+node: ## Install the pinned Node.js 24 into .cache/node/ unless the system's node is already 24
+	@hack/install-node.sh $(NODE_VERSION) >/dev/null
 
-$(NPM_STAMP): package-lock.json
+.PHONY: deps
+deps: node $(NPM_STAMP) ## Install npm dependencies (npm ci) when package-lock.json or the Node version changed
+
+$(NPM_STAMP): package-lock.json | node
 	npm ci --no-audit --no-fund
+	@rm -f node_modules/.deps-stamp*
 	@touch $@
 
 .PHONY: build
