@@ -17,16 +17,19 @@ function findRepoRoot(start: string): string {
   }
 }
 
+/**
+ * The local cluster's state folder: $TESTENV, as hack/cluster.sh reads it (a second cluster on other
+ * ports lives in another one), else .testenv.
+ */
+export const testenvDir: string = process.env.TESTENV ?? path.join(repoRoot, '.testenv');
+
 /** Where `make cluster-up` writes the admin kubeconfig; TEST_KUBECONFIG overrides it. */
-export const kubeconfigPath: string =
-  process.env.TEST_KUBECONFIG ?? path.join(repoRoot, '.testenv', 'kubeconfig');
+export const kubeconfigPath: string = process.env.TEST_KUBECONFIG ?? path.join(testenvDir, 'kubeconfig');
 
 /** $KUBECTL, else the one `make cluster-up` linked (it builds one if the machine has none), else PATH. */
 export const kubectlBinary: string =
   process.env.KUBECTL ??
-  (existsSync(path.join(repoRoot, '.testenv', 'bin', 'kubectl'))
-    ? path.join(repoRoot, '.testenv', 'bin', 'kubectl')
-    : 'kubectl');
+  (existsSync(path.join(testenvDir, 'bin', 'kubectl')) ? path.join(testenvDir, 'bin', 'kubectl') : 'kubectl');
 
 /** The annotation kwok selects its fake nodes by; hack/cluster.sh puts it on every node it creates. */
 export const KWOK_NODE_ANNOTATION = 'kwok.x-k8s.io/node';

@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { parseMetrics, sumOf } from '../../src/observability/prometheus-text';
-import { kubeconfigPath, repoRoot, waitFor } from './cluster';
+import { kubeconfigPath, repoRoot, testenvDir, waitFor } from './cluster';
 
 export interface OperatorProcess {
   readonly name: string;
@@ -25,7 +25,7 @@ export interface OperatorProcess {
 }
 
 export function startOperator(name: string, args: string[], env: NodeJS.ProcessEnv = {}): OperatorProcess {
-  const logDir = path.join(repoRoot, '.testenv', 'logs');
+  const logDir = path.join(testenvDir, 'logs');
   mkdirSync(logDir, { recursive: true });
   const log = createWriteStream(path.join(logDir, `operator-${name}.log`), { flags: 'a' });
   const child = spawn(

@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { repoRoot, waitFor } from './cluster';
+import { repoRoot, testenvDir, waitFor } from './cluster';
 import { imdbReviews as readReviews, imdbTestFile } from './imdb';
 import { freePort } from './prometheus';
 
@@ -16,8 +16,8 @@ export interface Proc {
 }
 
 function run(name: string, command: string, args: string[], env: NodeJS.ProcessEnv, port: number): Proc {
-  mkdirSync(path.join(repoRoot, '.testenv', 'logs'), { recursive: true });
-  const log = createWriteStream(path.join(repoRoot, '.testenv', 'logs', `${name}.log`), { flags: 'a' });
+  mkdirSync(path.join(testenvDir, 'logs'), { recursive: true });
+  const log = createWriteStream(path.join(testenvDir, 'logs', `${name}.log`), { flags: 'a' });
   const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout!.pipe(log);
   child.stderr!.pipe(log);

@@ -8,7 +8,7 @@ import { freePort } from './free-port';
 import { scrapeConfig, type ScrapeJob } from './scrape-config';
 
 export { freePort };
-import { repoRoot, waitFor } from './cluster';
+import { testenvDir, waitFor } from './cluster';
 
 export const PROMETHEUS = process.env.PROMETHEUS ?? 'prometheus';
 
@@ -65,7 +65,7 @@ export async function startPrometheus(
   const port = options.port ?? (await freePort());
   const configFile = path.join(dir, 'prometheus.yml');
   await writeFile(configFile, scrapeConfig(jobs));
-  const logDir = path.join(repoRoot, '.testenv', 'logs');
+  const logDir = path.join(testenvDir, 'logs');
   mkdirSync(logDir, { recursive: true });
   const log = createWriteStream(path.join(logDir, `prometheus-${port}.log`), { flags: 'a' });
   const child: ChildProcess = spawn(
@@ -103,7 +103,7 @@ export async function startPrometheus(
   try {
     await waitFor(async () => child.exitCode === null && (await fetch(`${url}/-/ready`)).ok, {
       timeoutMs: 30_000,
-      what: `Prometheus on ${url} to be ready (log: .testenv/logs/prometheus-${port}.log)`,
+      what: `Prometheus on ${url} to be ready (log: ${logDir}/prometheus-${port}.log)`,
     });
   } catch (err) {
     await stop();

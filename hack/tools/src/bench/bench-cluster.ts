@@ -12,15 +12,8 @@ import {
   KIND,
   PLURAL,
 } from '@sentiment-operator/operator/dist/src/api/names';
+import { kubectlBinary, repoRoot } from '@sentiment-operator/operator/dist/test/support/cluster';
 import { ApiClient, METADATA_ONLY } from './api-client';
-
-/** The repository root: the nearest parent folder holding hack/cluster.sh. */
-export function findRepoRoot(start: string): string {
-  for (let dir = start; ; dir = path.dirname(dir)) {
-    if (existsSync(path.join(dir, 'hack', 'cluster.sh'))) return dir;
-    if (path.dirname(dir) === dir) throw new Error(`no hack/cluster.sh above ${start}`);
-  }
-}
 
 const START_CLUSTER = 'The local cluster is not running: run `make cluster-up` first';
 
@@ -42,12 +35,10 @@ export async function connect(kubeconfig: string): Promise<ApiClient> {
   return api;
 }
 
-export function kubectl(kubeconfig: string, args: string[], repoRoot: string): Promise<string> {
-  const local = path.join(repoRoot, '.testenv', 'bin', 'kubectl');
-  const binary = process.env.KUBECTL ?? (existsSync(local) ? local : 'kubectl');
+export function kubectl(kubeconfig: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(
-      binary,
+      kubectlBinary,
       ['--kubeconfig', kubeconfig, ...args],
       { timeout: 120_000, encoding: 'utf8' },
       (error, stdout, stderr) =>
@@ -59,13 +50,14 @@ export function kubectl(kubeconfig: string, args: string[], repoRoot: string): P
 }
 
 /** Applies crds/ (as the integration tests do) and waits until the SentimentModel CRD is Established. */
-export async function installCrds(kubeconfig: string, repoRoot: string): Promise<void> {
-  await kubectl(kubeconfig, ['apply', '--server-side', '-f', path.join(repoRoot, 'crds')], repoRoot);
-  await kubectl(
-    kubeconfig,
-    ['wait', '--for=condition=Established', '--timeout=60s', `crd/${PLURAL}.${API_GROUP}`],
-    repoRoot,
-  );
+export async function installCrds(kubeconfig: string): Promise<void> {
+  await kubectl(kubeconfig, ['apply', '--server-side', '-f', path.join(repoRoot, 'crds')]);
+  await kubectl(kubeconfig, [
+    'wait',
+    '--for=condition=Established',
+    '--timeout=60s',
+    `crd/${PLURAL}.${API_GROUP}`,
+  ]);
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -131,10 +131,10 @@ export const THROTTLED_COMPONENTS: readonly [string, string][] = [
 ];
 
 /** Ports of the local control plane's components, from the file hack/cluster.sh writes. */
-export function componentPorts(repoRoot: string): Map<string, number> {
+export function componentPorts(testenv: string): Map<string, number> {
   const out = new Map<string, number>();
   try {
-    for (const line of readFileSync(path.join(repoRoot, '.testenv', 'ports.env'), 'utf8').split('\n')) {
+    for (const line of readFileSync(path.join(testenv, 'ports.env'), 'utf8').split('\n')) {
       const m = /^(\w+)=(\d+)$/.exec(line.trim());
       if (m) out.set(m[1], Number(m[2]));
     }
@@ -162,8 +162,8 @@ export async function clientThrottling(
 }
 
 /** pids of the local control plane's components, from hack/cluster.sh's pid files. */
-export function controlPlanePids(repoRoot: string): Map<string, number> {
-  const dir = path.join(repoRoot, '.testenv', 'pids');
+export function controlPlanePids(testenv: string): Map<string, number> {
+  const dir = path.join(testenv, 'pids');
   const out = new Map<string, number>();
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.pid'))) {
     out.set(file.slice(0, -4), Number(readFileSync(path.join(dir, file), 'utf8').trim()));

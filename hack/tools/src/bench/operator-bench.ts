@@ -13,6 +13,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { kubeconfigPath, repoRoot, testenvDir } from '@sentiment-operator/operator/dist/test/support/cluster';
 import type { ApiClient } from './api-client';
 import {
   addKwokNode,
@@ -20,7 +21,6 @@ import {
   connect,
   createNamespace,
   deleteNamespace,
-  findRepoRoot,
   forEachLimited,
   installCrds,
   modelsPath,
@@ -229,8 +229,7 @@ async function main(): Promise<number> {
     return 0;
   }
   if (!existsSync(opts.operatorMain)) throw new Error(`--operator: no file ${opts.operatorMain}`);
-  const repoRoot = findRepoRoot(__dirname);
-  const kubeconfig = process.env.TEST_KUBECONFIG ?? path.join(repoRoot, '.testenv', 'kubeconfig');
+  const kubeconfig = kubeconfigPath;
   const api = await connect(kubeconfig);
   const ns = `bench-op-${randomBytes(3).toString('hex')}`;
   const node = `${ns}-node`;
@@ -247,7 +246,7 @@ async function main(): Promise<number> {
 
   try {
     // ------------------------------------------------------------------ set up
-    await installCrds(kubeconfig, repoRoot);
+    await installCrds(kubeconfig);
     const others = operatorsWatchingAll([process.pid]);
     if (others.length > 0 && !opts.ignoreOtherOperators) {
       throw new Error(
@@ -300,7 +299,7 @@ async function main(): Promise<number> {
     );
     console.log(`operator log: ${path.relative(repoRoot, logFile)}\n`);
 
-    const pids = controlPlanePids(repoRoot);
+    const pids = controlPlanePids(testenvDir);
     pids.set('worker', workerPid);
     const ownPids = [process.pid, op.pid, workerPid];
     const sampler = new Sampler(op);
@@ -323,7 +322,7 @@ async function main(): Promise<number> {
     };
 
     // ------------------------------------------------------------------ create, converge, settle
-    const ports = componentPorts(repoRoot);
+    const ports = componentPorts(testenvDir);
     const throttling = (): Promise<(Throttling | undefined)[]> =>
       Promise.all(THROTTLED_COMPONENTS.map(([, port]) => clientThrottling(api, ports.get(port))));
     const throttleStart = await throttling();
