@@ -1,9 +1,134 @@
-// Entry point: `node operator/dist/src/main.js [flags]` (see --help). By default a supervisor process
-// runs the operator in a worker process and restarts it when it dies (see supervisor.ts); with
-// SENTIMENT_OPERATOR_SUPERVISE=false the worker runs in this process.
-import { createLogger, exitAfterFlush } from './observability/logger';
+// Entry point: `node operator/dist/src/main.js [flags]` (see --help). One process: the health server,
+// leader election, and while leading a SentimentModelController (informers → work queue → workers →
+// reconcile). Watch errors and API-server restarts are handled inside the informers; losing the lease
+// ends the controller's term and the process goes back to standby; SIGTERM drains, releases the lease
+// and exits 0.
+import { KubeConfig } from '@kubernetes/client-node';
+import { SentimentModelController } from './controller/controller';
+import { LeaderElector } from './controller/leader-election';
+import { createLogger, exitAfterFlush, type Logger } from './observability/logger';
+import { startHealthServer } from './observability/health-server';
+import { OperatorMetrics } from './observability/metrics';
 import { OptionsError, parseOptions, usage, type OperatorOptions } from './options';
-import { WORKER_ENV, supervise } from './supervisor';
+
+type State = 'standby' | 'leading' | 'stopping';
+
+function leaderElector(options: OperatorOptions, logger: Logger): LeaderElector {
+  const le = options.leaderElection;
+  const kc = new KubeConfig();
+  kc.loadFromDefault();
+  return new LeaderElector(
+    kc,
+    {
+      namespace: le.namespace,
+      name: le.id,
+      identity: le.identity,
+      leaseDurationSeconds: Math.round(le.leaseDurationMs / 1000),
+      renewDeadlineMs: le.renewDeadlineMs,
+      retryPeriodMs: le.retryPeriodMs,
+    },
+    logger,
+  );
+}
+
+async function run(options: OperatorOptions, logger: Logger): Promise<void> {
+  const metrics = new OperatorMetrics();
+  const newController = (): SentimentModelController =>
+    new SentimentModelController(
+      {
+        config: options.config,
+        watchNamespace: options.watchNamespace,
+        concurrency: options.concurrency,
+        resyncPeriodMs: options.resyncPeriodMs,
+        identity: options.leaderElection.identity,
+        drift: options.driftEvaluation,
+      },
+      logger,
+      metrics,
+    );
+  let state: State = 'standby';
+  let controller: SentimentModelController | undefined;
+  const elector = options.leaderElection.enabled ? leaderElector(options, logger) : undefined;
+
+  const health = await startHealthServer({
+    port: options.metricsPort,
+    host: options.metricsBindAddress,
+    metrics,
+    logger,
+    checks: {
+      live: () => true,
+      ready: () => {
+        if (state === 'leading') return controller?.started || 'starting the informers';
+        return state === 'standby' || state;
+      },
+    },
+  });
+  logger.info('serving /metrics, /healthz and /readyz', { port: health.port, pid: process.pid });
+
+  /** The end of the previous leadership term: a new term starts only after it. */
+  let previousTerm: Promise<void> = Promise.resolve();
+
+  const lead = (): void => {
+    state = 'leading';
+    metrics.setLeader(true);
+    void previousTerm.then(() => {
+      if (state !== 'leading' || controller) return;
+      const term = newController();
+      controller = term;
+      // start() resolves once every informer has listed; informers retry their own failures.
+      term.start().catch((error: unknown) => {
+        logger.error('controller failed to start', {
+          error: error instanceof Error ? error.message : String(error),
+        });
+        exitAfterFlush(logger, 1);
+      });
+    });
+  };
+
+  const stopLeading = (): Promise<void> => {
+    metrics.setLeader(false);
+    const term = controller;
+    controller = undefined;
+    if (term) {
+      previousTerm = term.shutdown(options.shutdownTimeoutMs).then((drained) => {
+        if (!drained)
+          logger.warn('reconciles still running at the shutdown timeout', {
+            timeoutMs: options.shutdownTimeoutMs,
+          });
+      });
+    }
+    return previousTerm;
+  };
+
+  const shutdown = async (signal: string): Promise<void> => {
+    if (state === 'stopping') return;
+    state = 'stopping';
+    logger.info('shutting down', { signal });
+    await stopLeading();
+    // Releasing the lease lets a standby take over at its next retry instead of after expiry.
+    await elector?.stop({ release: true });
+    await health.close();
+    exitAfterFlush(logger, 0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+
+  if (!elector) {
+    lead();
+    return;
+  }
+  void elector.run({
+    onStartedLeading: lead,
+    onStoppedLeading: () => {
+      if (state === 'stopping') return;
+      // Another instance may already be reconciling: stop this term's workers and informers at once
+      // and compete for the lease again as a standby, in this process.
+      logger.error('lost the leader lease; back to standby');
+      state = 'standby';
+      void stopLeading();
+    },
+  });
+}
 
 function main(): void {
   let options: OperatorOptions;
@@ -21,30 +146,10 @@ function main(): void {
     return;
   }
   const logger = createLogger(options.logLevel);
-  const inProcess = process.env[WORKER_ENV] === '1' || process.env.SENTIMENT_OPERATOR_SUPERVISE === 'false';
-  if (inProcess) {
-    import('./worker.js')
-      .then(({ runWorker }) => runWorker(options, logger))
-      .catch((error: unknown) => {
-        logger.error('operator failed', { error: error instanceof Error ? error.message : String(error) });
-        exitAfterFlush(logger, 1);
-      });
-    return;
-  }
-  supervise({
-    script: __filename,
-    args: process.argv.slice(2),
-    // The identity chosen here survives worker restarts, so a restarted leader keeps its lease.
-    env: { ...process.env, LEADER_ELECTION_IDENTITY: options.leaderElection.identity },
-    logger,
-    killAfterMs: options.shutdownTimeoutMs + 5_000,
-  }).then(
-    (code) => exitAfterFlush(logger, code),
-    (error: unknown) => {
-      logger.error('supervisor failed', { error: String(error) });
-      exitAfterFlush(logger, 1);
-    },
-  );
+  run(options, logger).catch((error: unknown) => {
+    logger.error('operator failed', { error: error instanceof Error ? error.message : String(error) });
+    exitAfterFlush(logger, 1);
+  });
 }
 
 main();

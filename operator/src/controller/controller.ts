@@ -1,16 +1,24 @@
-// The operator's event loop. Watches (through @dot-i/k8s-operator) on SentimentModels and on every
-// child kind only turn events into the owning model's key on a work queue; a few workers reconcile
-// keys; a periodic resync re-queues every known model so that anything a watch missed converges too.
+// The operator's event loop, one leadership term long:
+//
+//   informers (SentimentModels, and each child kind the cluster serves)
+//     → keys of the models concerned → work queue → `concurrency` workers → Reconciler.reconcile
+//
+// @dot-i/k8s-operator's Operator is the base (its KubeConfig, start() → init()), with watchResource
+// overridden: the framework's own watch ends the process on any watch error (docs/architecture.md),
+// while an informer here restarts in-process with backoff and keeps a cache the reconciler reads.
 import Operator, { ResourceEventType, type ResourceEvent } from '@dot-i/k8s-operator';
+import { Watch } from '@kubernetes/client-node';
 import type { Logger } from 'winston';
 import { API_GROUP, API_GROUP_VERSION, API_VERSION, KIND, PLURAL } from '../api/names';
 import type { OperatorConfig } from '../config';
 import type { OperatorMetrics } from '../observability/metrics';
 import { DriftEvaluator } from '../drift/evaluator';
-import { CHILD_KINDS, type KubeObject } from './children';
+import { CHILD_KINDS, type ChildKind, type KubeObject } from './children';
 import { controllerOf } from './diff';
+import { errorPolicy } from './error-policy';
 import { EventRecorder } from './events';
-import { KubeClient, describeError } from './kube';
+import { Informer } from './informer';
+import { CachedKube, KubeClient, MODEL_KIND, collectionPath, describeError } from './kube';
 import { CapabilityCache, Reconciler } from './reconciler';
 import { DEFAULT_WORKQUEUE, WorkQueue } from './workqueue';
 
@@ -56,10 +64,19 @@ function adapt(logger: Logger): {
   };
 }
 
+const WATCHABLE: readonly ChildKind[] = [MODEL_KIND, ...CHILD_KINDS];
+
+const PHASES = {
+  add: ResourceEventType.Added,
+  update: ResourceEventType.Modified,
+  delete: ResourceEventType.Deleted,
+};
+
 export class SentimentModelController extends Operator {
   readonly queue = new WorkQueue(DEFAULT_WORKQUEUE);
-  private readonly known = new Set<string>();
-  private readonly kube: KubeClient;
+  /** By plural: the caches the reconciler reads. */
+  private readonly informers = new Map<string, Informer>();
+  private readonly api: KubeClient;
   private readonly reconciler: Reconciler;
   private readonly capabilities: CapabilityCache;
   private readonly drift: DriftEvaluator | undefined;
@@ -73,9 +90,10 @@ export class SentimentModelController extends Operator {
     private readonly metrics: OperatorMetrics,
   ) {
     super(adapt(log));
-    this.kube = new KubeClient(this.kubeConfig, metrics);
-    this.capabilities = new CapabilityCache(this.kube);
-    const events = new EventRecorder(this.kube, log, options.identity);
+    this.api = new KubeClient(this.kubeConfig, metrics);
+    const kube = new CachedKube(this.api, this.informers);
+    this.capabilities = new CapabilityCache(kube);
+    const events = new EventRecorder(kube, log, options.identity);
     this.drift = options.drift
       ? new DriftEvaluator({
           defaultPrometheusUrl: options.config.prometheusUrl,
@@ -84,36 +102,97 @@ export class SentimentModelController extends Operator {
           onChange: (key) => this.queue.add(key),
         })
       : undefined;
-    this.reconciler = new Reconciler(this.kube, options.config, this.capabilities, events, log, this.drift);
+    this.reconciler = new Reconciler(kube, options.config, this.capabilities, events, log, this.drift);
   }
 
   get started(): boolean {
     return this.running;
   }
 
+  /** The watched kinds, declared in one place: SentimentModels, and each child kind the cluster serves. */
   protected async init(): Promise<void> {
     const ns = this.options.watchNamespace || undefined;
-    await this.watchResource(API_GROUP, API_VERSION, PLURAL, async (e) => this.onModel(e), ns);
+    const started = [this.watchResource(API_GROUP, API_VERSION, PLURAL, async (e) => this.onModel(e), ns)];
     const capabilities = await this.capabilities.get();
     for (const kind of CHILD_KINDS) {
       if (kind.optional && !capabilities.served.has(`${kind.apiVersion}/${kind.kind}`)) continue;
       const [group, version] = kind.apiVersion.includes('/')
         ? kind.apiVersion.split('/')
         : ['', kind.apiVersion];
-      await this.watchResource(group, version, kind.plural, async (e) => this.onChild(e), ns);
+      started.push(this.watchResource(group, version, kind.plural, async (e) => this.onChild(e), ns));
     }
+    // Workers start once every cache holds its first list, so no reconcile reads a half-filled cache.
+    await Promise.all(started);
+    if (this.queue.isShutDown) return;
     this.running = true;
     this.drift?.start();
     for (let i = 0; i < this.options.concurrency; i++) this.workers.push(this.work());
     this.resyncTimer = setInterval(() => {
-      for (const key of this.known) this.queue.add(key);
+      for (const model of this.informers.get(PLURAL)?.list() ?? []) {
+        this.queue.add(modelKey(model.metadata?.namespace ?? '', model.metadata?.name ?? ''));
+      }
     }, this.options.resyncPeriodMs);
     this.resyncTimer.unref();
     this.log.info('controller started', {
       namespace: ns ?? '(all)',
       concurrency: this.options.concurrency,
       resyncPeriodMs: this.options.resyncPeriodMs,
+      informers: [...this.informers.keys()],
     });
+  }
+
+  /**
+   * The framework's watch, replaced by an informer: list, watch from the list's resourceVersion,
+   * relist on 410 Gone, restart with backoff on errors, all in this process. Resolves once the first
+   * list is cached.
+   */
+  protected override async watchResource(
+    group: string,
+    version: string,
+    plural: string,
+    onEvent: (event: ResourceEvent) => Promise<void>,
+    namespace?: string,
+  ): Promise<void> {
+    const apiVersion = group ? `${group}/${version}` : version;
+    const kind = WATCHABLE.find((k) => k.plural === plural && k.apiVersion === apiVersion);
+    if (!kind) throw new Error(`no watchable kind ${plural}.${apiVersion}`);
+    const watch = new Watch(this.kubeConfig);
+    const counted = {
+      watch: (...args: Parameters<Watch['watch']>) => {
+        this.api.countWatch(kind);
+        return watch.watch(...args);
+      },
+    } as Watch;
+    const informer = new Informer({
+      resource: plural,
+      apiVersion,
+      kind: kind.kind,
+      path: collectionPath(kind, namespace ?? ''),
+      list: () => this.api.list(kind, namespace ?? ''),
+      watch: counted,
+      events: {
+        onChange: (change, object) => {
+          const meta = object.metadata ?? {};
+          void onEvent({
+            type: PHASES[change],
+            object,
+            meta: {
+              id: `${plural}.${apiVersion}`,
+              name: meta.name ?? '',
+              namespace: meta.namespace,
+              resourceVersion: meta.resourceVersion ?? '',
+              apiVersion,
+              kind: kind.kind,
+            },
+          });
+        },
+      },
+      metrics: this.metrics,
+      logger: this.log,
+    });
+    this.informers.set(plural, informer);
+    await informer.start();
+    this.log.info('informer synced', { resource: plural, objects: informer.list().length });
   }
 
   private async onModel(event: ResourceEvent): Promise<void> {
@@ -121,14 +200,12 @@ export class SentimentModelController extends Operator {
     if (!namespace) return;
     const key = modelKey(namespace, name);
     if (event.type === ResourceEventType.Deleted) {
-      this.known.delete(key);
       this.drift?.forget(key);
       this.metrics.forgetModel(namespace, name);
     } else {
-      this.known.add(key);
       this.queue.add(key);
     }
-    this.metrics.setManagedModels(this.known.size);
+    this.metrics.setManagedModels(this.informers.get(PLURAL)?.list().length ?? 0);
     this.metrics.setQueueDepth(this.queue.length);
   }
 
@@ -154,13 +231,16 @@ export class SentimentModelController extends Operator {
           this.observe('success', started);
         }
       } catch (error) {
-        const delay = this.queue.addRateLimited(key);
+        const retry = errorPolicy(error, this.queue.retries(key) + 1);
+        this.queue.addRateLimited(key, retry.delayMs);
         this.metrics.countRetry();
+        this.metrics.countReconcileError(retry.label);
         this.observe('error', started);
         this.log.warn('reconcile failed; retrying', {
           namespace,
           sentimentmodel: name,
-          retryInMs: delay,
+          reason: retry.label,
+          retryInMs: retry.delayMs,
           retries: this.queue.retries(key),
           error: describeError(error),
         });
@@ -175,14 +255,17 @@ export class SentimentModelController extends Operator {
     this.metrics.observeReconcile(result, Number(process.hrtime.bigint() - started) / 1e9);
   }
 
+  /** The framework's stop(): ends the informers. */
+  override stop(): void {
+    for (const informer of this.informers.values()) informer.stop();
+  }
+
   /** Stops watching, lets in-flight reconciles finish (up to `timeoutMs`), and returns whether they did. */
   async shutdown(timeoutMs: number): Promise<boolean> {
     if (this.resyncTimer) clearInterval(this.resyncTimer);
     this.queue.shutDown();
     this.drift?.stop();
-    // Not this.stop(): @dot-i/k8s-operator reads an aborted watch as a failed one and exits the process
-    // with status 1. Events arriving from here on are dropped by the closed queue, and the watches end
-    // with the process.
+    this.stop();
     this.running = false;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<false>((resolve) => {

@@ -6,7 +6,7 @@ import type { CoreV1Event } from '@kubernetes/client-node';
 import type { Logger } from 'winston';
 import { API_GROUP_VERSION, KIND, MANAGED_BY } from '../api/names';
 import type { SentimentModel } from '../api/types';
-import { describeError, type KubeClient } from './kube';
+import { describeError, type Kube } from './kube';
 
 export type EventType = 'Normal' | 'Warning';
 
@@ -48,7 +48,7 @@ export class EventRecorder {
   private readonly recent = new Map<string, number>();
 
   constructor(
-    private readonly kube: KubeClient,
+    private readonly kube: Kube,
     private readonly logger: Logger,
     private readonly instance: string,
     private readonly repeatAfterMs = 10 * 60_000,

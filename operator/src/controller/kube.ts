@@ -1,6 +1,9 @@
-// The operator's only door to the API server for reads and writes (watches go through the framework).
-// Every write is counted by verb and resource, so the benchmark can report writes per SentimentModel
-// and an idle operator can be shown to write nothing.
+// The reconciler's port to the cluster (`Kube`) and its two implementations: `KubeClient`, the
+// operator's only door to the API server, and `CachedKube`, which answers reads of watched kinds from
+// the informers' caches and sends everything else to a KubeClient. Every request is counted by verb
+// and resource (sentimentops_api_requests_total, writes also in sentimentops_api_writes_total; see
+// docs/metrics.md), so the benchmark can report requests per SentimentModel and an idle operator can
+// be shown to write nothing.
 import {
   CoreV1Api,
   CustomObjectsApi,
@@ -8,13 +11,45 @@ import {
   KubernetesObjectApi,
   PatchUtils,
   type CoreV1Event,
+  type KubernetesListObject,
   type KubernetesObject,
   type KubeConfig,
 } from '@kubernetes/client-node';
-import { API_GROUP, API_VERSION, MANAGED_BY, PLURAL } from '../api/names';
+import type { IncomingMessage } from 'node:http';
+import { API_GROUP, API_GROUP_VERSION, API_VERSION, KIND, MANAGED_BY, PLURAL } from '../api/names';
 import type { SentimentModel } from '../api/types';
 import type { OperatorMetrics } from '../observability/metrics';
 import type { ChildKind, KubeObject } from './children';
+
+/** What the reconciler reads and writes; a fake of it drives the reconcile scenario tests. */
+export interface Kube {
+  getModel(namespace: string, name: string): Promise<SentimentModel | undefined>;
+  get(kind: ChildKind, namespace: string, name: string): Promise<KubeObject | undefined>;
+  /** Server-side apply under FIELD_MANAGER, forcing ownership of the fields in `object`. */
+  apply(kind: ChildKind, object: KubeObject): Promise<KubeObject>;
+  /** A PUT preconditioned on the object's resourceVersion. */
+  replace(kind: ChildKind, object: KubeObject): Promise<KubeObject>;
+  delete(kind: ChildKind, object: KubeObject): Promise<void>;
+  updateStatus(sm: SentimentModel, status: SentimentModel['status']): Promise<SentimentModel>;
+  patchAnnotations(sm: SentimentModel, annotations: Record<string, string | null>): Promise<void>;
+  createEvent(event: CoreV1Event): Promise<void>;
+  pvcExists(namespace: string, name: string): Promise<boolean>;
+  serves(kind: ChildKind): Promise<boolean>;
+}
+
+/** The SentimentModel kind in the shape the generic client and the informers use. */
+export const MODEL_KIND: ChildKind = {
+  apiVersion: API_GROUP_VERSION,
+  kind: KIND,
+  plural: PLURAL,
+  optional: false,
+};
+
+/** The API path of a kind's collection, in one namespace or (empty) all of them. */
+export function collectionPath(kind: ChildKind, namespace: string): string {
+  const base = kind.apiVersion.includes('/') ? `/apis/${kind.apiVersion}` : `/api/${kind.apiVersion}`;
+  return `${base}${namespace ? `/namespaces/${namespace}` : ''}/${kind.plural}`;
+}
 
 /** The server-side apply field manager: the owner of every field the operator sets. */
 export const FIELD_MANAGER = MANAGED_BY;
@@ -49,7 +84,7 @@ class ObjectApi extends KubernetesObjectApi {
   }
 }
 
-export class KubeClient {
+export class KubeClient implements Kube {
   private readonly objects: ObjectApi;
   private readonly custom: CustomObjectsApi;
   private readonly core: CoreV1Api;
@@ -72,7 +107,26 @@ export class KubeClient {
     }
   }
 
+  private count(verb: string, resource: string): void {
+    this.metrics.countRequest(verb, resource);
+  }
+
+  /** One page-less list of a kind, for an informer (its cache holds what this returns). */
+  list(
+    kind: ChildKind,
+    namespace: string,
+  ): Promise<{ response: IncomingMessage; body: KubernetesListObject<KubernetesObject> }> {
+    this.count('list', kind.plural);
+    return this.objects.list(kind.apiVersion, kind.kind, namespace || undefined);
+  }
+
+  /** Counts one watch request (the informers open them through client-node's Watch). */
+  countWatch(kind: ChildKind): void {
+    this.count('watch', kind.plural);
+  }
+
   async getModel(namespace: string, name: string): Promise<SentimentModel | undefined> {
+    this.count('get', PLURAL);
     try {
       const { body } = await this.custom.getNamespacedCustomObject(
         API_GROUP,
@@ -89,6 +143,7 @@ export class KubeClient {
   }
 
   async get(kind: ChildKind, namespace: string, name: string): Promise<KubeObject | undefined> {
+    this.count('get', kind.plural);
     try {
       const { body } = await this.objects.read({
         apiVersion: kind.apiVersion,
@@ -189,6 +244,7 @@ export class KubeClient {
   }
 
   async pvcExists(namespace: string, name: string): Promise<boolean> {
+    this.count('get', 'persistentvolumeclaims');
     try {
       await this.core.readNamespacedPersistentVolumeClaim(name, namespace);
       return true;
@@ -200,11 +256,123 @@ export class KubeClient {
 
   /** Whether the API server serves `kind` (discovery; for the optional Prometheus Operator kinds). */
   async serves(kind: ChildKind): Promise<boolean> {
+    this.count('get', 'discovery');
     try {
       return (await this.objects.lookup(kind.apiVersion, kind.kind)) !== undefined;
     } catch (error) {
       if (statusCode(error) === 404) return false;
       throw error;
     }
+  }
+}
+
+/** A cache of one kind, as an informer keeps it. */
+export interface ObjectCache {
+  get(namespace: string, name: string): KubeObject | undefined;
+  readonly isSynced: boolean;
+}
+
+/** What this process last wrote to an object, until the cache shows that write or a later one. */
+interface OwnWrite {
+  /** The resourceVersion the cache held when the write was made; undefined: it held nothing. */
+  before: string | undefined;
+  after: KubeObject | undefined;
+  at: number;
+}
+
+/** A watch event takes milliseconds; an own write the cache has not shown after this long is forgotten. */
+const OWN_WRITE_TTL_MS = 60_000;
+
+/**
+ * Reads of watched kinds from the informers' caches; writes, and reads no cache can answer (a kind not
+ * watched, a PersistentVolumeClaim, discovery), from the API server.
+ *
+ * A cache lags the writes this process makes by one watch event. Until the event arrives, a read
+ * returns what the write returned (read-your-writes), so a reconcile that runs in between neither
+ * repeats an apply nor writes a status from a stale resourceVersion (a 409).
+ */
+export class CachedKube implements Kube {
+  private readonly ownWrites = new Map<string, OwnWrite>();
+
+  constructor(
+    private readonly api: Kube,
+    private readonly caches: ReadonlyMap<string, ObjectCache>,
+  ) {}
+
+  async getModel(namespace: string, name: string): Promise<SentimentModel | undefined> {
+    const cache = this.caches.get(MODEL_KIND.plural);
+    if (!cache?.isSynced) return this.api.getModel(namespace, name);
+    return this.read(MODEL_KIND, cache, namespace, name) as SentimentModel | undefined;
+  }
+
+  async get(kind: ChildKind, namespace: string, name: string): Promise<KubeObject | undefined> {
+    const cache = this.caches.get(kind.plural);
+    if (!cache?.isSynced) return this.api.get(kind, namespace, name);
+    return this.read(kind, cache, namespace, name);
+  }
+
+  async apply(kind: ChildKind, object: KubeObject): Promise<KubeObject> {
+    return this.remember(kind, object, await this.api.apply(kind, object));
+  }
+
+  async replace(kind: ChildKind, object: KubeObject): Promise<KubeObject> {
+    return this.remember(kind, object, await this.api.replace(kind, object));
+  }
+
+  async delete(kind: ChildKind, object: KubeObject): Promise<void> {
+    await this.api.delete(kind, object);
+    this.remember(kind, object, undefined);
+  }
+
+  async updateStatus(sm: SentimentModel, status: SentimentModel['status']): Promise<SentimentModel> {
+    const written = await this.api.updateStatus(sm, status);
+    this.remember(MODEL_KIND, sm as unknown as KubeObject, written as unknown as KubeObject);
+    return written;
+  }
+
+  async patchAnnotations(sm: SentimentModel, annotations: Record<string, string | null>): Promise<void> {
+    // No body comes back to remember; the model's watch event brings the new annotations.
+    await this.api.patchAnnotations(sm, annotations);
+  }
+
+  createEvent(event: CoreV1Event): Promise<void> {
+    return this.api.createEvent(event);
+  }
+
+  pvcExists(namespace: string, name: string): Promise<boolean> {
+    return this.api.pvcExists(namespace, name);
+  }
+
+  serves(kind: ChildKind): Promise<boolean> {
+    return this.api.serves(kind);
+  }
+
+  private read(kind: ChildKind, cache: ObjectCache, namespace: string, name: string): KubeObject | undefined {
+    const key = `${kind.plural}/${namespace}/${name}`;
+    const cached = cache.get(namespace, name);
+    const own = this.ownWrites.get(key);
+    if (!own) return cached;
+    const fresh = Date.now() - own.at < OWN_WRITE_TTL_MS;
+    if (fresh && cached?.metadata?.resourceVersion === own.before) return own.after; // the cache lags
+    this.ownWrites.delete(key);
+    return cached;
+  }
+
+  private remember(kind: ChildKind, sent: KubeObject, written: KubeObject | undefined): KubeObject {
+    const namespace = sent.metadata?.namespace ?? '';
+    const name = sent.metadata?.name ?? '';
+    const cached = this.caches.get(kind.plural)?.get(namespace, name);
+    const now = Date.now();
+    // Objects never read again (a deleted model's children) would stay here; drop the stale ones.
+    if (this.ownWrites.size > 1_000) {
+      for (const [key, own] of this.ownWrites)
+        if (now - own.at >= OWN_WRITE_TTL_MS) this.ownWrites.delete(key);
+    }
+    this.ownWrites.set(`${kind.plural}/${namespace}/${name}`, {
+      before: cached?.metadata?.resourceVersion,
+      after: written,
+      at: now,
+    });
+    return written as KubeObject;
   }
 }

@@ -21,7 +21,7 @@ import {
 import { applyReason, controlledBy, controllerOf, isSubset, overlay, withAppliedHash } from './diff';
 import type { DriftEvaluator } from '../drift/evaluator';
 import type { EventRecorder } from './events';
-import { describeError, statusCode, type KubeClient } from './kube';
+import { describeError, statusCode, type Kube } from './kube';
 import { computeStatus, sameStatus, type Problem } from './status';
 
 export interface ReconcileResult {
@@ -38,7 +38,7 @@ export class CapabilityCache {
   private fetchedAt = 0;
 
   constructor(
-    private readonly kube: KubeClient,
+    private readonly kube: Kube,
     private readonly ttlMs = 60_000,
   ) {}
 
@@ -68,7 +68,7 @@ function isPermanent(error: unknown): boolean {
 
 export class Reconciler {
   constructor(
-    private readonly kube: KubeClient,
+    private readonly kube: Kube,
     private readonly config: OperatorConfig,
     private readonly capabilities: CapabilityCache,
     private readonly events: EventRecorder,

@@ -66,11 +66,14 @@ export class WorkQueue {
     this.delayed.set(key, { due, timer });
   }
 
-  /** Re-queues `key` after its backoff delay and returns the delay. */
-  addRateLimited(key: string): number {
+  /**
+   * Counts a failure of `key` and re-queues it after `delayMs`, by default its backoff delay; returns
+   * the delay.
+   */
+  addRateLimited(key: string, delayMs?: number): number {
     const failures = (this.failures.get(key) ?? 0) + 1;
     this.failures.set(key, failures);
-    const delay = backoffDelay(failures, this.options);
+    const delay = delayMs ?? backoffDelay(failures, this.options);
     this.addAfter(key, delay);
     return delay;
   }
@@ -110,6 +113,10 @@ export class WorkQueue {
     for (const { timer } of this.delayed.values()) clearTimeout(timer);
     this.delayed.clear();
     for (const waiter of this.waiters.splice(0)) waiter(undefined);
+  }
+
+  get isShutDown(): boolean {
+    return this.shuttingDown;
   }
 
   /** Keys currently being processed (shutdown waits for them). */

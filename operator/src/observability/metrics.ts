@@ -1,13 +1,16 @@
-// The operator's metrics on its own prom-client registry. The first four names are the BRIEF's
-// public contract (alerts and dashboards query them); the rest are ours, for operating the
-// operator and for the benchmark. Every name is defined here once and imported elsewhere.
+// The operator's metrics on its own prom-client registry. The first four names are the public contract
+// that alerts and dashboards query (docs/metrics.md); the rest are for operating the operator and for
+// the benchmark. Every name is defined here once and imported elsewhere.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { DRIFT_STATUSES } from '../api/schema';
 import type { DriftStatusValue } from '../api/types';
+import { RECONCILE_ERROR_LABELS, type ReconcileErrorLabel } from '../controller/error-policy';
+import type { WatchLifecycleEvent } from '../controller/informer';
 
 export const OPERATOR_METRICS = {
   reconciles: 'sentimentops_reconcile_total',
   reconcileDuration: 'sentimentops_reconcile_duration_seconds',
+  reconcileErrors: 'sentimentops_reconcile_errors_total',
   driftScore: 'sentimentops_drift_score',
   driftStatus: 'sentimentops_drift_status',
   workqueueDepth: 'sentimentops_workqueue_depth',
@@ -15,6 +18,10 @@ export const OPERATOR_METRICS = {
   leader: 'sentimentops_leader',
   managedModels: 'sentimentops_managed_models',
   apiWrites: 'sentimentops_api_writes_total',
+  apiRequests: 'sentimentops_api_requests_total',
+  watchConnects: 'sentimentops_watch_connects_total',
+  watchRelists: 'sentimentops_watch_relists_total',
+  watchErrors: 'sentimentops_watch_errors_total',
   driftEvaluations: 'sentimentops_drift_evaluations_total',
 } as const;
 
@@ -35,6 +42,7 @@ export class OperatorMetrics {
   readonly registry = new Registry();
   private readonly reconciles: Counter<'result'>;
   private readonly reconcileDuration: Histogram;
+  private readonly reconcileErrors: Counter<'reason'>;
   private readonly driftScore: Gauge<'namespace' | 'sentimentmodel'>;
   private readonly driftStatus: Gauge<'namespace' | 'sentimentmodel' | 'status'>;
   private readonly queueDepth: Gauge;
@@ -42,6 +50,8 @@ export class OperatorMetrics {
   private readonly leader: Gauge;
   private readonly managedModels: Gauge;
   private readonly writes: Counter<'verb' | 'resource'>;
+  private readonly requests: Counter<'verb' | 'resource'>;
+  private readonly watchEvents: Record<WatchLifecycleEvent, Counter<'resource'>>;
   private readonly driftEvaluations: Counter<'result'>;
 
   constructor() {
@@ -62,6 +72,13 @@ export class OperatorMetrics {
       buckets: RECONCILE_DURATION_BUCKETS,
       registers,
     });
+    this.reconcileErrors = new Counter({
+      name: OPERATOR_METRICS.reconcileErrors,
+      help: `Failed reconciles by the error policy's reason (${RECONCILE_ERROR_LABELS.join(', ')})`,
+      labelNames: ['reason'],
+      registers,
+    });
+    for (const reason of RECONCILE_ERROR_LABELS) this.reconcileErrors.inc({ reason }, 0);
     this.driftScore = new Gauge({
       name: OPERATOR_METRICS.driftScore,
       help: 'Population Stability Index of the live prediction confidence against the baseline',
@@ -100,6 +117,25 @@ export class OperatorMetrics {
       labelNames: ['verb', 'resource'],
       registers,
     });
+    this.requests = new Counter({
+      name: OPERATOR_METRICS.apiRequests,
+      help: 'Requests the operator sent to the Kubernetes API (reads, lists, watches and writes), by verb and resource',
+      labelNames: ['verb', 'resource'],
+      registers,
+    });
+    const watchCounter = (name: string, help: string): Counter<'resource'> =>
+      new Counter({ name, help, labelNames: ['resource'], registers });
+    this.watchEvents = {
+      connect: watchCounter(OPERATOR_METRICS.watchConnects, 'Watches the informers opened, by resource'),
+      relist: watchCounter(
+        OPERATOR_METRICS.watchRelists,
+        'Lists after the first, by resource (a watch answered 410 Gone)',
+      ),
+      error: watchCounter(
+        OPERATOR_METRICS.watchErrors,
+        'Failed lists and watches, each followed by a restart with backoff, by resource',
+      ),
+    };
     this.driftEvaluations = new Counter({
       name: OPERATOR_METRICS.driftEvaluations,
       help: 'Drift evaluations by result (ok, error, insufficient_data)',
@@ -138,6 +174,10 @@ export class OperatorMetrics {
     for (const status of DRIFT_STATUSES) this.driftStatus.remove({ ...model, status });
   }
 
+  countReconcileError(reason: ReconcileErrorLabel): void {
+    this.reconcileErrors.inc({ reason });
+  }
+
   setQueueDepth(n: number): void {
     this.queueDepth.set(n);
   }
@@ -157,6 +197,16 @@ export class OperatorMetrics {
   /** One create/update/patch/delete call; `resource` is the plural, e.g. "deployments". */
   countWrite(verb: WriteVerb, resource: string): void {
     this.writes.inc({ verb, resource });
+    this.requests.inc({ verb, resource });
+  }
+
+  /** One read (get, list, watch); writes go through countWrite. */
+  countRequest(verb: string, resource: string): void {
+    this.requests.inc({ verb, resource });
+  }
+
+  countWatchEvent(resource: string, event: WatchLifecycleEvent): void {
+    this.watchEvents[event].inc({ resource });
   }
 
   countDriftEvaluation(result: DriftEvaluationResult): void {

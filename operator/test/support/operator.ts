@@ -1,5 +1,5 @@
-// Runs the real operator (`node operator/dist/src/main.js`, supervisor and worker) against the local
-// cluster for integration tests, and reads its /metrics.
+// Runs the real operator (`node operator/dist/src/main.js`, one process) against the local cluster for
+// integration tests, and reads its /metrics.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -9,15 +9,15 @@ import { kubeconfigPath, repoRoot, testenvDir, waitFor } from './cluster';
 export interface OperatorProcess {
   readonly name: string;
   readonly child: ChildProcess;
-  /** The metrics port of the current worker (a restarted worker binds a new ephemeral port). */
+  /** The metrics port, once the operator has logged it. */
   readonly port: () => number | undefined;
   /** Every log line so far. */
   readonly lines: string[];
-  /** Number of worker processes the supervisor started so far. */
-  readonly workersStarted: () => number;
+  /** The pids the operator logged as its own when it started serving /metrics (one, for one process). */
+  readonly pids: () => number[];
   /** SIGTERM, then waits for the exit; returns the exit code. */
   stop(timeoutMs?: number): Promise<number | null>;
-  /** SIGKILL of supervisor and worker together (a crashed pod). */
+  /** SIGKILL of the operator's process group (a crashed pod). */
   kill(): Promise<void>;
   metrics(): Promise<string>;
   /** The sum of a counter or gauge over the series whose labels include every pair of `match`. */
@@ -35,12 +35,12 @@ export function startOperator(name: string, args: string[], env: NodeJS.ProcessE
       cwd: repoRoot,
       env: { ...process.env, KUBECONFIG: kubeconfigPath, LOG_LEVEL: 'info', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true, // its own process group, so kill() takes the worker down too
+      detached: true, // its own process group, so kill() takes anything it started down too
     },
   );
   const lines: string[] = [];
   let port: number | undefined;
-  let workers = 0;
+  const pids: number[] = [];
   let buffered = '';
   const onData = (chunk: Buffer): void => {
     log.write(chunk);
@@ -49,10 +49,11 @@ export function startOperator(name: string, args: string[], env: NodeJS.ProcessE
     buffered = parts.pop() ?? '';
     for (const line of parts) {
       lines.push(line);
-      if (line.includes('"worker started"')) {
-        workers += 1;
-        port = undefined;
-      }
+      const pid =
+        /"message":"serving \/metrics[^\n]*"pid":(\d+)|"pid":(\d+)[^\n]*"message":"serving \/metrics/.exec(
+          line,
+        );
+      if (pid) pids.push(Number(pid[1] ?? pid[2]));
       const m =
         /"message":"serving \/metrics[^"]*","port":(\d+)|"port":(\d+)[^\n]*"message":"serving \/metrics/.exec(
           line,
@@ -76,7 +77,7 @@ export function startOperator(name: string, args: string[], env: NodeJS.ProcessE
     child,
     port: () => port,
     lines,
-    workersStarted: () => workers,
+    pids: () => [...pids],
     async stop(timeoutMs = 30_000) {
       if (child.exitCode !== null) return child.exitCode;
       child.kill('SIGTERM');

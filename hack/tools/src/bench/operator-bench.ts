@@ -51,6 +51,7 @@ import {
   timelineLine,
   timelineTable,
   writesTable,
+  requestsTable,
   type BenchFigures,
   type Milestones,
   type Throttling,
@@ -129,7 +130,7 @@ interface Run {
   node: string;
   op: OperatorProcess;
   sampler: Sampler;
-  /** CPU seconds of the worker, the control plane, this process and the machine */
+  /** CPU seconds of the operator, the control plane, this process and the machine */
   cpu(): CpuReading;
   /** operators watching every namespace seen so far; any one spoils the figures */
   intruders: Set<string>;
@@ -287,8 +288,7 @@ async function main(): Promise<number> {
       await op.stop(30_000);
     });
     await op.waitForLog('controller started', 60_000);
-    const workerPid = op.workerPid();
-    if (workerPid === undefined) throw new Error('the operator logged no worker pid');
+    const operatorPid = op.pid;
 
     const load = loadavg()
       .map((x) => x.toFixed(2))
@@ -300,8 +300,8 @@ async function main(): Promise<number> {
     console.log(`operator log: ${path.relative(repoRoot, logFile)}\n`);
 
     const pids = controlPlanePids(testenvDir);
-    pids.set('worker', workerPid);
-    const ownPids = [process.pid, op.pid, workerPid];
+    pids.set('operator', operatorPid);
+    const ownPids = [process.pid, operatorPid];
     const sampler = new Sampler(op);
     cleanup.push('stopping the sampler', async () => sampler.stop());
     const run: Run = {
@@ -354,9 +354,8 @@ async function main(): Promise<number> {
 
     const view = await apiserverView(api, ns, node, identity);
     run.lookForIntruders();
-    const workerMem = memoryMb(workerPid);
-    const supervisorMem = memoryMb(op.pid);
-    const workers = op.workersStarted();
+    const operatorMem = memoryMb(operatorPid);
+    const servingPids = op.servingPids();
     const exitCode = await op.stop(30_000);
 
     // ------------------------------------------------------------------ report
@@ -368,9 +367,10 @@ async function main(): Promise<number> {
       idleWrites: minus(idleEnd.writes, idleStart.writes),
       reconciles: minus(settled.reconciles, start.reconciles),
       idleReconciles: total(minus(idleEnd.reconciles, idleStart.reconciles)),
-      workerRssMb: { sampled: sampler.peakRssMb, highWater: workerMem?.peak },
-      supervisorRssMb: supervisorMem?.peak,
-      workerCpuSeconds: {
+      requests: minus(settled.requests, start.requests),
+      processes: servingPids.length,
+      operatorRssMb: { sampled: sampler.peakRssMb, highWater: operatorMem?.peak },
+      operatorCpuSeconds: {
         converge: settled.cpuSeconds - start.cpuSeconds,
         idle: idleEnd.cpuSeconds - idleStart.cpuSeconds,
       },
@@ -380,11 +380,12 @@ async function main(): Promise<number> {
       targetsTable(figures),
       milestonesTable(figures),
       writesTable(figures),
+      requestsTable(figures),
       reconcilesLine(figures),
       processTable(figures, {
         peakHeapUsedMb: sampler.peakHeapUsedMb,
         convergeSeconds: milestones.settled ?? convergeSeconds,
-        workersStarted: workers,
+        servingPids,
         failedSamples: sampler.errors,
       }),
       coresTable([
@@ -409,8 +410,10 @@ async function main(): Promise<number> {
         `another operator ran against the cluster during the benchmark (${who}); its reconciles of these models make the figures above unreliable`,
       );
     }
-    if (workers !== 1)
-      throw new Error(`the operator's worker restarted (${workers} started); see ${logFile}`);
+    if (servingPids.length !== 1 || servingPids[0] !== operatorPid)
+      throw new Error(
+        `the operator ran as pids ${servingPids.join(', ')}, not as ${operatorPid} alone; see ${logFile}`,
+      );
     if (exitCode !== 0)
       throw new Error(`the operator exited with ${String(exitCode)} after SIGTERM; see ${logFile}`);
     return 0;

@@ -1,5 +1,5 @@
-// Runs the real operator (`node operator/dist/src/main.js`: the supervisor and its worker) for the
-// benchmark, keeps its JSON log in a file, and finds the worker's pid and metrics port in that log.
+// Runs the real operator (`node operator/dist/src/main.js`, one process) for the benchmark, keeps its
+// JSON log in a file, and finds its metrics port, and the pid it reports, in that log.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import path from 'node:path';
@@ -29,16 +29,13 @@ interface LogLine {
 }
 
 export interface OperatorProcess {
-  /** The supervisor's pid. */
   readonly pid: number;
-  /** The current worker's pid, once it has logged. */
-  workerPid(): number | undefined;
-  /** Workers the supervisor started so far (more than one means a worker died). */
-  workersStarted(): number;
+  /** The pids that logged "serving /metrics" (one process: exactly [pid]). */
+  servingPids(): number[];
   waitForLog(message: string, timeoutMs: number): Promise<LogLine>;
-  /** The worker's /metrics, parsed. */
+  /** The operator's /metrics, parsed. */
   metrics(): Promise<Sample[]>;
-  /** SIGTERM to the supervisor (it stops the worker); SIGKILL of the group after `timeoutMs`. */
+  /** SIGTERM; SIGKILL of the process group after `timeoutMs`. */
   stop(timeoutMs: number): Promise<number | string>;
 }
 
@@ -51,15 +48,14 @@ export function startOperator(
   const child: ChildProcess = spawn(process.execPath, [main, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
-    // Its own process group, so a last-resort kill takes the worker down too.
+    // Its own process group, so a last-resort kill takes anything it started down too.
     detached: true,
   });
   const log = createWriteStream(logFile, { flags: 'a' });
   const seen: LogLine[] = [];
   const waiters: { message: string; done(line: LogLine): void }[] = [];
   let port: number | undefined;
-  let workerPid: number | undefined;
-  let workers = 0;
+  const servingPids: number[] = [];
 
   const onLine = (text: string): void => {
     log.write(`${text}\n`);
@@ -69,13 +65,9 @@ export function startOperator(
     } catch {
       return;
     }
-    if (line.message === 'worker started' && typeof line.pid === 'number') {
-      workers += 1;
-      workerPid = line.pid;
-      port = undefined;
-    }
     if (line.message === 'serving /metrics, /healthz and /readyz' && typeof line.port === 'number') {
       port = line.port;
+      if (typeof line.pid === 'number') servingPids.push(line.pid);
     }
     // Only the lines someone may wait for are kept; the per-model ones would grow with the run.
     if (line.message && !line.message.startsWith('applied')) seen.push(line);
@@ -118,14 +110,13 @@ export function startOperator(
 
   return {
     pid: child.pid!,
-    workerPid: () => workerPid,
-    workersStarted: () => workers,
+    servingPids: () => [...servingPids],
     waitForLog,
     async metrics() {
       // A few attempts: one dropped connection must not end a ten-minute run.
       for (let attempt = 1; ; attempt++) {
         try {
-          if (port === undefined) throw new Error('the operator worker is not serving /metrics');
+          if (port === undefined) throw new Error('the operator is not serving /metrics');
           const res = await fetch(`http://127.0.0.1:${port}/metrics`);
           if (!res.ok) throw new Error(`HTTP ${res.status}`);
           return parseMetrics(await res.text());

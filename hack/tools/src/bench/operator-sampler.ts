@@ -1,5 +1,5 @@
-// The operator worker's own figures, read from its /metrics: writes by verb and resource, reconciles
-// by result, CPU, memory and the work queue. Sampled every second so the peak RSS is not missed.
+// The operator's own figures, read from its /metrics: requests and writes by verb and resource,
+// reconciles by result, CPU, memory and the work queue. Sampled every second so the peak RSS is not missed.
 import type { OperatorProcess } from './operator-process';
 import {
   byLabels,
@@ -7,10 +7,12 @@ import {
   type Sample,
 } from '@sentiment-operator/operator/dist/src/observability/prometheus-text';
 
-/** The worker's counters at one moment. */
+/** The operator's counters at one moment. */
 export interface Reading {
   /** "verb resource" → writes so far */
   writes: Map<string, number>;
+  /** "verb resource" → requests (reads, lists, watches and writes) so far */
+  requests: Map<string, number>;
   /** result → reconciles so far */
   reconciles: Map<string, number>;
   cpuSeconds: number;
@@ -19,13 +21,16 @@ export interface Reading {
   queueDepth: number;
 }
 
+function byVerbAndResource(samples: Sample[], metric: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [key, n] of byLabels(samples, metric, ['verb', 'resource'])) out.set(key.replace('/', ' '), n);
+  return out;
+}
+
 export function reading(samples: Sample[]): Reading {
-  const writes = new Map<string, number>();
-  for (const [key, n] of byLabels(samples, 'sentimentops_api_writes_total', ['verb', 'resource'])) {
-    writes.set(key.replace('/', ' '), n);
-  }
   return {
-    writes,
+    writes: byVerbAndResource(samples, 'sentimentops_api_writes_total'),
+    requests: byVerbAndResource(samples, 'sentimentops_api_requests_total'),
     reconciles: byLabels(samples, 'sentimentops_reconcile_total', ['result']),
     cpuSeconds: sumOf(samples, 'process_cpu_seconds_total'),
     rssMb: sumOf(samples, 'process_resident_memory_bytes') / 2 ** 20,

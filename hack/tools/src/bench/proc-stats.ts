@@ -1,5 +1,5 @@
 // CPU and memory of processes from Linux /proc, for the processes the benchmark cannot ask itself:
-// the operator's supervisor and the local control plane's components.
+// the operator and the local control plane's components.
 import { readFileSync } from 'node:fs';
 
 const USER_HZ = 100;
