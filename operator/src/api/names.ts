@@ -20,6 +20,8 @@ export const LABEL_MODEL = `${API_GROUP}/model`;
 export const ANNOTATION_DRIFT_STATUS = `${API_GROUP}/drift-status`;
 export const ANNOTATION_DRIFT_SCORE = `${API_GROUP}/drift-score`;
 export const ANNOTATION_DRIFT_EVALUATED_AT = `${API_GROUP}/drift-evaluated-at`;
+/** On a model's pods: spec.model.version, so that a new version rolls the pods even when the URI stays. */
+export const ANNOTATION_MODEL_VERSION = `${API_GROUP}/model-version`;
 
 /** Labels every child of the SentimentModel `name` carries. */
 export function childLabels(name: string): Record<string, string> {

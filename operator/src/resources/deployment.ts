@@ -1,5 +1,5 @@
 // The Deployment of a SentimentModel's model servers.
-import { selectorLabels, childLabels } from '../api/names';
+import { ANNOTATION_MODEL_VERSION, selectorLabels, childLabels } from '../api/names';
 import type { SentimentModel } from '../api/types';
 import type { OperatorConfig } from '../config';
 import type {
@@ -81,6 +81,9 @@ function modelWiring(sm: SentimentModel, config: OperatorConfig, image: string):
             env: [{ name: 'LOG_LEVEL', value: sm.spec.serving.logLevel }],
             resources: structuredClone(config.initResources),
             securityContext: hardenedSecurityContext(),
+            // The end of the JSON log becomes the termination message: why the download failed shows
+            // in the pod's status, and from there in the SentimentModel's (controller/pod-problems.ts).
+            terminationMessagePolicy: 'FallbackToLogsOnError',
             volumeMounts: [
               { name: 'model', mountPath: MODEL_DIR },
               { name: 'tmp', mountPath: '/tmp' },
@@ -149,6 +152,7 @@ export function buildDeployment(sm: SentimentModel, config: OperatorConfig): V1D
       failureThreshold: 3,
     },
     securityContext: hardenedSecurityContext(),
+    terminationMessagePolicy: 'FallbackToLogsOnError',
     volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }, ...model.serverMounts],
   };
   const { requests, limits } = sm.spec.resources ?? {};
@@ -168,7 +172,12 @@ export function buildDeployment(sm: SentimentModel, config: OperatorConfig): V1D
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
       revisionHistoryLimit: 3,
       template: {
-        metadata: { labels: childLabels(name) },
+        metadata: {
+          labels: childLabels(name),
+          ...(sm.spec.model.version
+            ? { annotations: { [ANNOTATION_MODEL_VERSION]: sm.spec.model.version } }
+            : {}),
+        },
         spec: {
           automountServiceAccountToken: false,
           enableServiceLinks: false,

@@ -6,6 +6,7 @@ export type {
   V1EnvVar,
   V1ObjectMeta,
   V1OwnerReference,
+  V1Pod,
   V1PodDisruptionBudget,
   V1SecurityContext,
   V1Service,

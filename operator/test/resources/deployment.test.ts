@@ -165,6 +165,14 @@ describe('the model-server Deployment', () => {
     });
   });
 
+  it('annotates the pods with spec.model.version, so that a new version alone rolls them', () => {
+    const annotations = (version?: string) =>
+      deploy({ model: { ...FILE_MODEL, ...(version ? { version } : {}) } }).spec!.template.metadata!
+        .annotations;
+    assert.deepEqual(annotations('v2'), { 'sentimentops.dev/model-version': 'v2' });
+    assert.equal(annotations(undefined), undefined);
+  });
+
   it('sets replicas from the spec when autoscaling is off', () => {
     assert.equal(deploy({ model: FILE_MODEL, replicas: 3 }).spec!.replicas, 3);
   });
