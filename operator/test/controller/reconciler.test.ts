@@ -1,0 +1,215 @@
+// Scenarios of one reconcile against a fake of the reconciler's own port (test/support/fake-kube.ts):
+// each starts from a world, runs Reconciler.reconcile and asserts what was written and what the status
+// says. The error policy that decides the retry of a failed reconcile is tested alongside.
+import { strict as assert } from 'node:assert';
+import winston from 'winston';
+import type { SentimentModel } from '../../src/api/types';
+import { operatorConfig } from '../../src/config';
+import { DEPLOYMENT, SERVICE, type KubeObject } from '../../src/controller/children';
+import { APPLIED_HASH_ANNOTATION } from '../../src/controller/diff';
+import { errorPolicy } from '../../src/controller/error-policy';
+import { EventRecorder } from '../../src/controller/events';
+import { CapabilityCache, PROBLEM_RECHECK_MS, Reconciler } from '../../src/controller/reconciler';
+import { FakeKube, apiError } from '../support/fake-kube';
+import { basicModel } from './basic-sample';
+
+const silent = winston.createLogger({ silent: true });
+
+function reconcilerFor(kube: FakeKube): Reconciler {
+  return new Reconciler(
+    kube,
+    operatorConfig(),
+    new CapabilityCache(kube),
+    new EventRecorder(kube, silent, 'test'),
+    silent,
+  );
+}
+
+/** A world holding one model (`overrides` on the basic sample's spec), and a reconciler for it. */
+function world(overrides: Record<string, unknown> = {}): {
+  kube: FakeKube;
+  sm: SentimentModel;
+  reconcile: () => ReturnType<Reconciler['reconcile']>;
+} {
+  const kube = new FakeKube();
+  const sm = kube.addModel(basicModel(overrides));
+  const reconciler = reconcilerFor(kube);
+  return { kube, sm, reconcile: () => reconciler.reconcile(sm.metadata.namespace, sm.metadata.name) };
+}
+
+const applied = (kube: FakeKube): string[] =>
+  kube.calls.filter((c) => c.verb === 'apply').map((c) => c.resource);
+
+function condition(
+  sm: SentimentModel | undefined,
+  type: string,
+): { status: string; reason: string } | undefined {
+  return sm?.status?.conditions?.find((c) => c.type === type);
+}
+
+describe('Reconciler.reconcile scenarios', () => {
+  it('creates every child from nothing, records one Event and writes the status once', async () => {
+    const { kube, sm, reconcile } = world();
+    const result = await reconcile();
+    assert.deepEqual(result, {});
+    assert.deepEqual(applied(kube), [
+      'deployments',
+      'services',
+      'horizontalpodautoscalers',
+      'servicemonitors',
+      'prometheusrules',
+    ]);
+    assert.equal(kube.calls.filter((c) => c.verb === 'updateStatus').length, 1);
+    assert.deepEqual(
+      kube.events.map((e) => e.reason),
+      ['ChildrenApplied'],
+    );
+    const stored = kube.model(sm.metadata.namespace, sm.metadata.name);
+    assert.equal(condition(stored, 'Ready')?.status, 'False', 'the Deployment has no ready pod yet');
+    assert.equal(condition(stored, 'Degraded')?.status, 'False');
+  });
+
+  it('writes nothing at all when the world has not changed since the last reconcile', async () => {
+    const { kube, reconcile } = world();
+    await reconcile();
+    const before = kube.writes().length;
+    await reconcile();
+    assert.deepEqual(kube.writes().slice(before), []);
+  });
+
+  it('restores a child edited by hand, and only that child', async () => {
+    const { kube, sm, reconcile } = world();
+    await reconcile();
+    const service = kube.object(SERVICE, sm.metadata.namespace, sm.metadata.name)!;
+    const spec = service.spec as { type?: string };
+    spec.type = 'NodePort'; // the hash annotation stays: only the subset check can see this
+    const before = kube.calls.length;
+    await reconcile();
+    const writes = kube.calls.slice(before).filter((c) => c.verb === 'apply');
+    assert.deepEqual(
+      writes.map((c) => c.resource),
+      ['services'],
+    );
+    assert.equal(
+      (kube.object(SERVICE, sm.metadata.namespace, sm.metadata.name)!.spec as { type: string }).type,
+      'ClusterIP',
+    );
+    assert.match(kube.events.at(-1)?.message ?? '', /restored Service/);
+  });
+
+  it('leaves a child controlled by someone else alone and reports ChildConflict', async () => {
+    const { kube, sm, reconcile } = world();
+    kube.put(DEPLOYMENT, {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: sm.metadata.name, namespace: sm.metadata.namespace, labels: { app: 'theirs' } },
+      spec: { replicas: 3 },
+    });
+    const result = await reconcile();
+    assert.ok(!applied(kube).includes('deployments'), 'no apply over a foreign Deployment');
+    const deployment = kube.object(DEPLOYMENT, sm.metadata.namespace, sm.metadata.name)!;
+    assert.deepEqual(deployment.spec, { replicas: 3 });
+    const stored = kube.model(sm.metadata.namespace, sm.metadata.name);
+    assert.equal(condition(stored, 'Degraded')?.status, 'True');
+    assert.equal(condition(stored, 'Degraded')?.reason, 'ChildConflict');
+    assert.equal(result.requeueAfterMs, PROBLEM_RECHECK_MS);
+  });
+
+  it('reports ApplyFailed when the API server rejects a new child with 422', async () => {
+    const { kube, sm, reconcile } = world();
+    kube.failNext('apply', apiError(422, 'spec.ports: Invalid value'), 'services');
+    const result = await reconcile();
+    assert.equal(kube.object(SERVICE, sm.metadata.namespace, sm.metadata.name), undefined);
+    const stored = kube.model(sm.metadata.namespace, sm.metadata.name);
+    assert.equal(condition(stored, 'Degraded')?.reason, 'ApplyFailed');
+    assert.equal(result.requeueAfterMs, PROBLEM_RECHECK_MS);
+    assert.ok(kube.events.some((e) => e.reason === 'ApplyFailed'));
+  });
+
+  it('writes a drifted child back whole when its apply is rejected with 422', async () => {
+    const { kube, sm, reconcile } = world();
+    await reconcile();
+    const service = kube.object(SERVICE, sm.metadata.namespace, sm.metadata.name)!;
+    (service.spec as { type?: string }).type = 'NodePort';
+    kube.failNext('apply', apiError(422, 'duplicate port name'), 'services');
+    await reconcile();
+    const replaced = kube.calls.filter((c) => c.verb === 'replace');
+    assert.deepEqual(
+      replaced.map((c) => c.resource),
+      ['services'],
+    );
+    const stored = kube.model(sm.metadata.namespace, sm.metadata.name);
+    assert.equal(condition(stored, 'Degraded')?.status, 'False');
+  });
+
+  it('carries the replica count the HPA chose into the Deployment it applies', async () => {
+    const { kube, sm, reconcile } = world();
+    await reconcile();
+    const deployment = kube.object(DEPLOYMENT, sm.metadata.namespace, sm.metadata.name)!;
+    (deployment.spec as { replicas: number }).replicas = 4; // the HPA scaled it
+    delete deployment.metadata!.annotations![APPLIED_HASH_ANNOTATION]; // and the spec changed meanwhile
+    const before = kube.calls.length;
+    await reconcile();
+    const apply = kube.calls.slice(before).find((c) => c.verb === 'apply' && c.resource === 'deployments');
+    assert.ok(apply, 'the Deployment was applied again');
+    assert.equal((apply.body as KubeObject & { spec: { replicas: number } }).spec.replicas, 4);
+    assert.equal(
+      (kube.object(DEPLOYMENT, sm.metadata.namespace, sm.metadata.name)!.spec as { replicas: number })
+        .replicas,
+      4,
+    );
+  });
+
+  it('reports a missing PersistentVolumeClaim as Degraded and looks again in 30 s', async () => {
+    const { kube, sm, reconcile } = world({ model: { uri: 'pvc://models/imdb.onnx' } });
+    const result = await reconcile();
+    assert.equal(result.requeueAfterMs, PROBLEM_RECHECK_MS);
+    const stored = kube.model(sm.metadata.namespace, sm.metadata.name);
+    assert.equal(condition(stored, 'Degraded')?.reason, 'ModelClaimNotFound');
+    kube.pvcs.add(`${sm.metadata.namespace}/models`);
+    assert.deepEqual(await reconcile(), {}, 'the claim exists now');
+    assert.equal(condition(kube.model(sm.metadata.namespace, sm.metadata.name), 'Degraded')?.status, 'False');
+  });
+
+  it('fails with a not_found retry when the model is deleted mid-reconcile, then does nothing', async () => {
+    const { kube, reconcile } = world();
+    kube.beforeCall = (call) => {
+      if (call.verb === 'apply' && call.resource === 'services') kube.models.clear();
+    };
+    const error = await reconcile().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    assert.ok(error, 'the status write of a deleted model fails');
+    assert.equal(errorPolicy(error, 1).label, 'not_found');
+    kube.beforeCall = undefined;
+    const before = kube.writes().length;
+    assert.deepEqual(await reconcile(), {});
+    assert.deepEqual(kube.writes().slice(before), [], 'a deleted model gets no writes');
+  });
+});
+
+describe('errorPolicy', () => {
+  it('retries a conflict quickly, whatever the count of failures', () => {
+    assert.deepEqual(errorPolicy(apiError(409), 1), { delayMs: 200, label: 'conflict' });
+    assert.deepEqual(errorPolicy(apiError(409), 8), { delayMs: 200, label: 'conflict' });
+  });
+
+  it('waits at least a second after 429 Too Many Requests', () => {
+    assert.deepEqual(errorPolicy(apiError(429), 1), { delayMs: 1_000, label: 'throttled' });
+    assert.deepEqual(errorPolicy(apiError(429), 4), { delayMs: 4_000, label: 'throttled' });
+  });
+
+  it('backs off exponentially, up to five minutes, on server and network errors', () => {
+    assert.deepEqual(errorPolicy(apiError(503), 1), { delayMs: 500, label: 'unavailable' });
+    assert.deepEqual(errorPolicy(apiError(500), 3), { delayMs: 2_000, label: 'unavailable' });
+    const refused = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+    assert.deepEqual(errorPolicy(refused, 30), { delayMs: 300_000, label: 'unavailable' });
+  });
+
+  it('labels other client errors and program errors apart', () => {
+    assert.equal(errorPolicy(apiError(404), 1).label, 'not_found');
+    assert.equal(errorPolicy(apiError(403), 1).label, 'rejected');
+    assert.equal(errorPolicy(new TypeError('x is undefined'), 1).label, 'internal');
+  });
+});
