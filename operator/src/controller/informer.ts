@@ -171,11 +171,6 @@ export class Informer {
       callback: (phase: string, object: unknown, watchObject?: unknown) => void,
       done: (error: unknown) => void,
     ): Promise<WatchRequest> => {
-      // ListWatch calls watch() right after it applied a list (or to resume): the cache is current.
-      if (!this.listed) {
-        this.listed = true;
-        this.syncedResolve?.();
-      }
       let aborted = false;
       let eventsSeen = false;
       this.options.metrics.countWatchEvent(this.options.resource, 'connect');
@@ -199,6 +194,11 @@ export class Informer {
             done(error);
           },
         )) as unknown as WatchRequest;
+        // ListWatch opens a watch right after it applied a list (or to resume): the cache is current.
+        if (!this.listed) {
+          this.listed = true;
+          this.syncedResolve?.();
+        }
         return {
           abort: () => {
             aborted = true;
