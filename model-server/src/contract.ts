@@ -34,6 +34,10 @@ export const SERVER_METRICS = {
   batchSize: 'sentiment_batch_size',
   /** gauge {sha256} = 1 */
   modelInfo: 'sentiment_model_info',
+  /** counter {limit}: requests refused with 503 by an admission limit */
+  overloadRejections: 'sentiment_overload_rejections_total',
+  /** gauge: texts waiting for inference */
+  queuedTexts: 'sentiment_queued_texts',
 } as const;
 export const MODEL_SERIES_LABELS = ['model', 'model_version'] as const;
 

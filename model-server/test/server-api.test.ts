@@ -326,6 +326,9 @@ describe('model server HTTP API (real process, sample model)', function () {
       sentiment_input_chars: { type: 'histogram', labels: [] },
       sentiment_batch_size: { type: 'histogram', labels: [] },
       sentiment_model_info: { type: 'gauge', labels: ['sha256'] },
+      // admission control (issue 12), beyond the BRIEF's list
+      sentiment_overload_rejections_total: { type: 'counter', labels: ['limit'] },
+      sentiment_queued_texts: { type: 'gauge', labels: [] },
     };
     const scrape = async () => {
       const a = await ask(port, { path: '/metrics' });
@@ -334,7 +337,7 @@ describe('model server HTTP API (real process, sample model)', function () {
       return parseExposition(a.text);
     };
 
-    it('has exactly the BRIEF model-server families, types and labels, plus the process metrics', async () => {
+    it('has exactly the BRIEF model-server families and the admission ones, types and labels, plus the process metrics', async () => {
       const { samples, types } = await scrape();
       const ours = [...types.keys()].filter((n) => n.startsWith('sentiment_')).sort();
       assert.deepEqual(ours, Object.keys(BRIEF).sort());

@@ -15,10 +15,57 @@ describe('server configuration', () => {
       maxBodyBytes: 1024 * 1024,
       maxTextChars: 20_000,
       maxBatchItems: 256,
+      maxQueuedTexts: 64 * 64,
+      maxInflightBodyBytes: 32 * 1024 * 1024,
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 30_000,
+      keepAliveTimeoutMs: 65_000,
+      drainMs: 5_000,
       shutdownTimeoutMs: 20_000,
       inferenceThreads: 1,
       logLevel: 'info',
     });
+  });
+
+  it('derives the queue bound from batch size and threads, never below one maximal request', () => {
+    assert.equal(
+      serveConfig({ MAX_BATCH_SIZE: '32', INFERENCE_THREADS: '2' }, { model: 'm.onnx' }).maxQueuedTexts,
+      4096,
+    );
+    assert.equal(
+      serveConfig({ MAX_BATCH_SIZE: '1', MAX_BATCH_ITEMS: '500' }, { model: 'm.onnx' }).maxQueuedTexts,
+      500,
+    );
+    assert.equal(serveConfig({ MAX_BODY_BYTES: '1000' }, { model: 'm.onnx' }).maxInflightBodyBytes, 32_000);
+  });
+
+  it('reads the admission limits, timeouts and drain period, --drain-seconds winning', () => {
+    const c = serveConfig(
+      {
+        MAX_QUEUED_TEXTS: '300',
+        MAX_INFLIGHT_BODY_BYTES: '5000000',
+        HEADERS_TIMEOUT_MS: '2000',
+        REQUEST_TIMEOUT_MS: '4000',
+        KEEP_ALIVE_TIMEOUT_MS: '1000',
+        DRAIN_SECONDS: '7',
+      },
+      { model: 'm.onnx' },
+    );
+    assert.deepEqual(
+      [
+        c.maxQueuedTexts,
+        c.maxInflightBodyBytes,
+        c.headersTimeoutMs,
+        c.requestTimeoutMs,
+        c.keepAliveTimeoutMs,
+        c.drainMs,
+      ],
+      [300, 5_000_000, 2000, 4000, 1000, 7000],
+    );
+    assert.equal(
+      serveConfig({ DRAIN_SECONDS: '7' }, { model: 'm.onnx', 'drain-seconds': '0.25' }).drainMs,
+      250,
+    );
   });
 
   it('reads every setting from the environment, flags winning over MODEL_PATH and PORT', () => {
@@ -55,6 +102,26 @@ describe('server configuration', () => {
   });
 
   const refusals: [string, NodeJS.ProcessEnv, RegExp][] = [
+    [
+      'a queue bound below one maximal request',
+      { MAX_QUEUED_TEXTS: '10' },
+      /MAX_QUEUED_TEXTS must be an integer from 256/,
+    ],
+    [
+      'a body budget below one body',
+      { MAX_INFLIGHT_BODY_BYTES: '10' },
+      /MAX_INFLIGHT_BODY_BYTES must be an integer from 1048576/,
+    ],
+    [
+      'headers allowed longer than the request',
+      { HEADERS_TIMEOUT_MS: '5000', REQUEST_TIMEOUT_MS: '4000' },
+      /HEADERS_TIMEOUT_MS \(5000\) must not exceed REQUEST_TIMEOUT_MS \(4000\)/,
+    ],
+    [
+      'a drain period that is not a number of seconds',
+      { DRAIN_SECONDS: '5s' },
+      /DRAIN_SECONDS must be a number of seconds from 0 to 3600/,
+    ],
     ['no model at all', {}, /--model PATH or set MODEL_PATH/],
     [
       'a batch size that is not a number',

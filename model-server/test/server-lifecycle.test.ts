@@ -154,9 +154,7 @@ describe('model server life cycle (real process, sample model)', function () {
     await sleep(150);
     const signalled = Date.now();
     server.proc.kill('SIGTERM');
-    await server.waitForLog(
-      'shutting down: readiness false, no new connections, finishing in-flight requests',
-    );
+    await server.waitForLog('drained: no new connections, finishing in-flight requests');
     probe.write('\r\n');
 
     const refused = await new Promise<string>((resolve) => {

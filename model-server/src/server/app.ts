@@ -3,8 +3,8 @@
 // from `predict` (the batcher).
 import { IncomingMessage, STATUS_CODES, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { readJsonBody } from './body';
-import { HttpError } from './http-error';
+import { BodyBudget, readJsonBody } from './body';
+import { HttpError, Overloaded } from './http-error';
 import type { Logger } from './logger';
 import type { ServerMetrics } from './metrics';
 import { InputLimits } from './protocol/limits';
@@ -13,7 +13,9 @@ import { checkModel, inferResponse, modelMetadata, parseInferRequest, serverMeta
 import type { ServedModel } from './served-model';
 
 export interface AppState {
-  /** model loaded and warmed up, and not shutting down */
+  /** model loaded and warmed up: predictions can be answered */
+  loaded: boolean;
+  /** what the readiness endpoints say: loaded and not shutting down */
   ready: boolean;
   /** SIGTERM received: responses close their connection */
   draining: boolean;
@@ -21,9 +23,12 @@ export interface AppState {
 
 export interface AppDeps {
   model: ServedModel;
-  limits: InputLimits & { maxBodyBytes: number };
+  limits: InputLimits & { maxBodyBytes: number; maxQueuedTexts: number; maxInflightBodyBytes: number };
   metrics: ServerMetrics;
-  predict(texts: string[]): Promise<Float32Array>;
+  /** texts waiting for inference */
+  queued(): number;
+  /** `signal` aborts when the client has gone: its texts are dropped unless already computed */
+  predict(texts: string[], signal: AbortSignal): Promise<Float32Array>;
   state: AppState;
   logger: Logger;
   serverVersion: string;
@@ -36,7 +41,13 @@ interface Reply {
   headers?: Record<string, string>;
 }
 
-type Handler = (req: IncomingMessage) => Promise<Reply> | Reply;
+/** What a handler gets besides the request: the client leaving, and its share of the body budget. */
+interface Exchange {
+  signal: AbortSignal;
+  hold: { bytes: number };
+}
+
+type Handler = (req: IncomingMessage, ex: Exchange) => Promise<Reply> | Reply;
 
 interface Match {
   /** route template, the `route` label of the request metrics */
@@ -54,26 +65,45 @@ export function createApp(deps: AppDeps): {
   inFlight(): number;
 } {
   const { model, limits, metrics, state, logger } = deps;
+  const budget = new BodyBudget(limits.maxInflightBodyBytes);
   let inFlight = 0;
 
-  const requireReady = (): void => {
-    if (!state.ready)
+  // Readiness stays true under overload (docs/model-server.md, "Overload"): the 503s below tell
+  // each client to retry, while an unready pod would move all its load onto the others at once.
+  const queueFull = (adding: number): Overloaded =>
+    new Overloaded(
+      'queued_texts',
+      `${deps.queued()} texts are waiting for inference${adding > 0 ? ` and this request adds ${adding}` : ''}; the limit is MAX_QUEUED_TEXTS=${limits.maxQueuedTexts}`,
+    );
+
+  /** Refuses work the server cannot take, before its body is read. */
+  const admit = (): void => {
+    if (!state.loaded)
       throw new HttpError(503, state.draining ? 'the server is shutting down' : 'the model is not ready yet');
+    if (deps.queued() >= limits.maxQueuedTexts) throw queueFull(0);
   };
 
-  const predict: Handler = async (req) => {
-    requireReady();
-    const parsed = parsePredictRequest(await readJsonBody(req, limits.maxBodyBytes), limits);
-    return json(200, predictResponse(parsed, await deps.predict(parsed.texts), model));
+  const run = (texts: string[], ex: Exchange): Promise<Float32Array> => {
+    if (deps.queued() + texts.length > limits.maxQueuedTexts) throw queueFull(texts.length);
+    return deps.predict(texts, ex.signal);
+  };
+
+  const body = (req: IncomingMessage, ex: Exchange): Promise<unknown> =>
+    readJsonBody(req, { maxBytes: limits.maxBodyBytes, budget, hold: ex.hold });
+
+  const predict: Handler = async (req, ex) => {
+    admit();
+    const parsed = parsePredictRequest(await body(req, ex), limits);
+    return json(200, predictResponse(parsed, await run(parsed.texts, ex), model));
   };
 
   const infer =
     (name: string, version?: string): Handler =>
-    async (req) => {
+    async (req, ex) => {
       checkModel(model, name, version);
-      requireReady();
-      const parsed = parseInferRequest(await readJsonBody(req, limits.maxBodyBytes), limits);
-      return json(200, inferResponse(parsed, await deps.predict(parsed.texts), model));
+      admit();
+      const parsed = parseInferRequest(await body(req, ex), limits);
+      return json(200, inferResponse(parsed, await run(parsed.texts, ex), model));
     };
 
   const modelReady =
@@ -151,6 +181,7 @@ export function createApp(deps: AppDeps): {
   };
 
   const fail = (err: unknown, route: string): Reply => {
+    if (err instanceof Overloaded) metrics.observeRejection(err.limit);
     if (err instanceof HttpError) {
       if (logger.isDebugEnabled())
         logger.debug('request refused', { route, status: err.status, error: err.message });
@@ -165,18 +196,25 @@ export function createApp(deps: AppDeps): {
     inFlight++;
     const match = resolve(req.url ?? '/');
     const route = match?.route ?? 'unmatched';
+    const gone = new AbortController();
+    // 'close' before the response is written: the client left, and nobody will read the answer
+    res.once('close', () => {
+      if (!res.writableFinished) gone.abort();
+    });
+    const ex: Exchange = { signal: gone.signal, hold: { bytes: 0 } };
     let reply: Reply;
     try {
       if (!match) throw new HttpError(404, `no route ${req.method} ${(req.url ?? '').slice(0, 200)}`);
       if (req.method !== match.method) {
         throw new HttpError(405, `${match.route} accepts ${match.method} only`, { allow: match.method });
       }
-      reply = await match.handler(req);
+      reply = await match.handler(req, ex);
     } catch (err) {
       reply = fail(err, route);
     }
+    budget.release(ex.hold);
     try {
-      send(res, reply);
+      if (!gone.signal.aborted) send(res, reply);
     } catch (err) {
       logger.warn('could not send the response', { route, error: (err as Error).message });
     }

@@ -7,7 +7,8 @@
 // Under load the threads therefore never idle while texts wait, and batches grow with the load
 // instead of queueing up small; when a thread is idle, the window gathers concurrent texts into
 // one call. A request's texts may be split over consecutive batches; its rows are put back
-// together in order.
+// together in order. A request whose signal aborts (its client left) has its waiting texts taken
+// out of the queue: only a batch already handed to a thread is still computed.
 
 /** Runs the model on `texts`; returns `texts.length * width` numbers, row-major. */
 export type RunBatch = (texts: string[]) => Promise<Float32Array>;
@@ -27,6 +28,8 @@ interface Job {
   settled: boolean;
   resolve(out: Float32Array): void;
   reject(err: Error): void;
+  /** removes the abort listener */
+  done(): void;
 }
 
 /** `job.texts[start, end)` */
@@ -58,17 +61,27 @@ export class Batcher {
     return this.running;
   }
 
-  submit(texts: readonly string[]): Promise<Float32Array> {
+  submit(texts: readonly string[], signal?: AbortSignal): Promise<Float32Array> {
     if (texts.length === 0) return Promise.resolve(new Float32Array(0));
+    if (signal?.aborted) return Promise.reject(new Error('the client has gone'));
     return new Promise((resolve, reject) => {
+      const onAbort = (): void => this.cancel(job);
       const job: Job = {
         texts,
         out: new Float32Array(texts.length * this.opts.width),
         remaining: texts.length,
         settled: false,
-        resolve,
-        reject,
+        resolve: (out) => {
+          job.done();
+          resolve(out);
+        },
+        reject: (err) => {
+          job.done();
+          reject(err);
+        },
+        done: () => signal?.removeEventListener('abort', onAbort),
       };
+      signal?.addEventListener('abort', onAbort, { once: true });
       this.queue.push({ job, start: 0, end: texts.length });
       this.waiting += texts.length;
       if (this.running >= this.opts.concurrency || this.opts.windowMs <= 0) this.due = true;
@@ -76,6 +89,21 @@ export class Batcher {
         this.timer = setTimeout(this.windowEnded, this.opts.windowMs);
       this.drain();
     });
+  }
+
+  /** Takes the job's waiting texts out of the queue and rejects it. */
+  private cancel(job: Job): void {
+    if (job.settled) return;
+    let dropped = 0;
+    this.queue = this.queue.filter((seg) => {
+      if (seg.job !== job) return true;
+      dropped += seg.end - seg.start;
+      return false;
+    });
+    this.waiting -= dropped;
+    job.settled = true;
+    job.reject(new Error('the client has gone'));
+    this.drain();
   }
 
   private readonly windowEnded = (): void => {

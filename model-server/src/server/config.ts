@@ -21,6 +21,19 @@ export interface ServeConfig {
   maxBodyBytes: number;
   maxTextChars: number;
   maxBatchItems: number;
+  /** texts waiting for inference beyond which a request is refused with 503 */
+  maxQueuedTexts: number;
+  /** request body bytes held in memory at once, over every request, beyond which 503 */
+  maxInflightBodyBytes: number;
+  /** time to receive a request's headers (http.Server headersTimeout) */
+  headersTimeoutMs: number;
+  /** time to receive a whole request (http.Server requestTimeout) */
+  requestTimeoutMs: number;
+  /** how long an idle keep-alive connection stays open (http.Server keepAliveTimeout) */
+  keepAliveTimeoutMs: number;
+  /** after SIGTERM: unready but still serving, so endpoints can be removed before the listener closes */
+  drainMs: number;
+  /** after the drain period: time for in-flight requests before the connections are closed */
   shutdownTimeoutMs: number;
   /** worker threads that each hold an onnxruntime session */
   inferenceThreads: number;
@@ -34,6 +47,7 @@ const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 export interface ServeFlags {
   model?: string;
   port?: string;
+  'drain-seconds'?: string;
 }
 
 function integer(name: string, raw: string | undefined, def: number, min: number, max: number): number {
@@ -43,6 +57,16 @@ function integer(name: string, raw: string | undefined, def: number, min: number
     throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
   }
   return Number(v);
+}
+
+/** Seconds with at most three decimals, as milliseconds. */
+function seconds(name: string, raw: string | undefined, def: number, max: number): number {
+  if (raw === undefined || raw.trim() === '') return def * 1000;
+  const v = raw.trim();
+  if (!/^\d+(\.\d{1,3})?$/.test(v) || Number(v) > max) {
+    throw new ConfigError(`${name} must be a number of seconds from 0 to ${max}, got "${raw.slice(0, 50)}"`);
+  }
+  return Math.round(Number(v) * 1000);
 }
 
 /** Default model name: the file's base name without its extension (`imdb` for imdb.onnx). */
@@ -71,6 +95,35 @@ export function serveConfig(env: NodeJS.ProcessEnv, flags: ServeFlags = {}): Ser
     throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${env.LOG_LEVEL}"`);
   }
 
+  const maxBatchSize = integer('MAX_BATCH_SIZE', env.MAX_BATCH_SIZE, 64, 1, 4096);
+  const maxBodyBytes = integer('MAX_BODY_BYTES', env.MAX_BODY_BYTES, 1024 * 1024, 1, 1024 * 1024 * 1024);
+  const maxBatchItems = integer('MAX_BATCH_ITEMS', env.MAX_BATCH_ITEMS, 256, 1, 100_000);
+  const inferenceThreads = integer('INFERENCE_THREADS', env.INFERENCE_THREADS, 1, 1, 64);
+  // 64 full batches per thread: under a second of short texts, a few seconds of long reviews
+  // (docs/benchmarks.md), and never less than one maximal request
+  const maxQueuedTexts = integer(
+    'MAX_QUEUED_TEXTS',
+    env.MAX_QUEUED_TEXTS,
+    Math.max(maxBatchItems, 64 * maxBatchSize * inferenceThreads),
+    maxBatchItems,
+    10_000_000,
+  );
+  const maxInflightBodyBytes = integer(
+    'MAX_INFLIGHT_BODY_BYTES',
+    env.MAX_INFLIGHT_BODY_BYTES,
+    32 * maxBodyBytes,
+    maxBodyBytes,
+    16 * 1024 * 1024 * 1024,
+  );
+  const headersTimeoutMs = integer('HEADERS_TIMEOUT_MS', env.HEADERS_TIMEOUT_MS, 10_000, 1, 3_600_000);
+  const requestTimeoutMs = integer('REQUEST_TIMEOUT_MS', env.REQUEST_TIMEOUT_MS, 30_000, 1, 3_600_000);
+  // Node refuses a server whose headers may take longer than the whole request
+  if (headersTimeoutMs > requestTimeoutMs) {
+    throw new ConfigError(
+      `HEADERS_TIMEOUT_MS (${headersTimeoutMs}) must not exceed REQUEST_TIMEOUT_MS (${requestTimeoutMs})`,
+    );
+  }
+
   return {
     modelPath,
     modelName,
@@ -80,13 +133,24 @@ export function serveConfig(env: NodeJS.ProcessEnv, flags: ServeFlags = {}): Ser
       flags.port !== undefined
         ? integer('--port', flags.port, 0, 0, 65535)
         : integer('PORT', env.PORT, 8080, 0, 65535),
-    maxBatchSize: integer('MAX_BATCH_SIZE', env.MAX_BATCH_SIZE, 64, 1, 4096),
+    maxBatchSize,
     batchWindowMs: integer('BATCH_WINDOW_MS', env.BATCH_WINDOW_MS, 2, 0, 1000),
-    maxBodyBytes: integer('MAX_BODY_BYTES', env.MAX_BODY_BYTES, 1024 * 1024, 1, 1024 * 1024 * 1024),
+    maxBodyBytes,
     maxTextChars: integer('MAX_TEXT_CHARS', env.MAX_TEXT_CHARS, 20_000, 1, 10_000_000),
-    maxBatchItems: integer('MAX_BATCH_ITEMS', env.MAX_BATCH_ITEMS, 256, 1, 100_000),
+    maxBatchItems,
+    maxQueuedTexts,
+    maxInflightBodyBytes,
+    headersTimeoutMs,
+    requestTimeoutMs,
+    // longer than the 60 s idle timeout common to proxies in front, so the server is never the one
+    // closing a connection a proxy is about to reuse
+    keepAliveTimeoutMs: integer('KEEP_ALIVE_TIMEOUT_MS', env.KEEP_ALIVE_TIMEOUT_MS, 65_000, 1, 3_600_000),
+    drainMs:
+      flags['drain-seconds'] !== undefined
+        ? seconds('--drain-seconds', flags['drain-seconds'], 5, 3600)
+        : seconds('DRAIN_SECONDS', env.DRAIN_SECONDS, 5, 3600),
     shutdownTimeoutMs: integer('SHUTDOWN_TIMEOUT_MS', env.SHUTDOWN_TIMEOUT_MS, 20_000, 0, 3_600_000),
-    inferenceThreads: integer('INFERENCE_THREADS', env.INFERENCE_THREADS, 1, 1, 64),
+    inferenceThreads,
     logLevel,
   };
 }

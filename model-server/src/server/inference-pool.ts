@@ -1,6 +1,8 @@
 // The main thread's side of the inference threads: starts them (each loads the model and runs a
 // warm-up batch), hands each batch to an idle one, and reports a thread that dies, which leaves
-// the server unable to answer and so is fatal.
+// the server unable to answer and so is fatal. Closing lets every batch under way finish and
+// then asks each thread to leave on its own: terminating a thread inside an onnxruntime call
+// aborts the whole process (SIGABRT).
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { ModelMetadata } from '../model/metadata';
@@ -10,10 +12,7 @@ export interface WorkerData {
   described: { metadata: ModelMetadata; sha256: string };
   warmupTexts: string[];
 }
-export interface WorkerRequest {
-  id: number;
-  texts: string[];
-}
+export type WorkerRequest = { type: 'run'; id: number; texts: string[] } | { type: 'stop' };
 export type WorkerReply =
   | { type: 'ready' }
   | { type: 'failed'; message: string }
@@ -40,6 +39,8 @@ export class InferencePool {
   private readonly calls = new Map<number, Call>();
   private nextId = 0;
   private closing = false;
+  /** resolves when no call is under way */
+  private idleWaiters: (() => void)[] = [];
 
   private constructor(
     private readonly workers: Worker[],
@@ -86,6 +87,7 @@ export class InferencePool {
           const call = this.calls.get(msg.id)!;
           this.calls.delete(msg.id);
           this.release(worker);
+          if (this.calls.size === 0) for (const w of this.idleWaiters.splice(0)) w();
           if (msg.type === 'result') call.resolve(msg.probs);
           else call.reject(new Error(`inference failed: ${msg.message}`));
         }
@@ -100,6 +102,7 @@ export class InferencePool {
   }
 
   run(texts: string[]): Promise<Float32Array> {
+    if (this.closing) return Promise.reject(new Error('server stopped'));
     return new Promise((resolve, reject) => {
       this.backlog.push({ texts, resolve, reject });
       this.pump();
@@ -116,15 +119,28 @@ export class InferencePool {
       const call = this.backlog.shift()!;
       const id = this.nextId++;
       this.calls.set(id, call);
-      this.idle.pop()!.postMessage({ id, texts: call.texts } satisfies WorkerRequest);
+      this.idle.pop()!.postMessage({ type: 'run', id, texts: call.texts } satisfies WorkerRequest);
     }
   }
 
-  async close(): Promise<void> {
+  /**
+   * Refuses new batches, waits for those under way, then lets every thread exit by itself; a thread
+   * that has not exited after `exitTimeoutMs` is left to the process exit.
+   */
+  async close(exitTimeoutMs = 5_000): Promise<void> {
     this.closing = true;
-    await Promise.all(this.workers.map((w) => w.terminate()));
-    for (const call of [...this.calls.values(), ...this.backlog]) call.reject(new Error('server stopped'));
-    this.calls.clear();
+    for (const call of this.backlog) call.reject(new Error('server stopped'));
     this.backlog.length = 0;
+    if (this.calls.size > 0) await new Promise<void>((r) => this.idleWaiters.push(r));
+    const exits = this.workers.map(
+      (w) => new Promise<void>((r) => (w.threadId === -1 ? r() : w.once('exit', () => r()))),
+    );
+    for (const w of this.workers) w.postMessage({ type: 'stop' } satisfies WorkerRequest);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(exits),
+      new Promise((r) => (timer = setTimeout(r, exitTimeoutMs).unref())),
+    ]);
+    clearTimeout(timer);
   }
 }

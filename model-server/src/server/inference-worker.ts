@@ -18,6 +18,11 @@ async function main(): Promise<void> {
     return;
   }
   port.on('message', (req: WorkerRequest) => {
+    // the pool sends `stop` only when no batch is under way: closing the port ends the thread
+    if (req.type === 'stop') {
+      port.close();
+      return;
+    }
     model.predict(req.texts).then(
       (probs) => port.postMessage({ type: 'result', id: req.id, probs } satisfies WorkerReply),
       (err: Error) =>

@@ -3,6 +3,7 @@
 // the process metrics included.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { CONFIDENCE_BUCKETS, LABELS, SERVER_METRICS, confidenceOf, isPositive } from '../contract';
+import type { OverloadLimit } from './http-error';
 import type { ServedModel } from './served-model';
 
 export const REQUEST_DURATION_BUCKETS = [
@@ -26,8 +27,10 @@ export class ServerMetrics {
   private readonly confidence: Histogram;
   private readonly inputChars: Histogram;
   private readonly batchSize: Histogram;
+  private readonly rejections: Counter<'limit'>;
 
-  constructor(model: ServedModel, maxBatchSize: number) {
+  /** `queued` reads the texts waiting for inference at scrape time. */
+  constructor(model: ServedModel, maxBatchSize: number, queued: () => number = () => 0) {
     const registers = [this.registry];
     this.registry.setDefaultLabels({ model: model.name, model_version: model.version });
     collectDefaultMetrics({ register: this.registry });
@@ -70,6 +73,21 @@ export class ServerMetrics {
       buckets: batchSizeBuckets(maxBatchSize),
       registers,
     });
+    this.rejections = new Counter({
+      name: SERVER_METRICS.overloadRejections,
+      help: 'Requests refused with 503 by an admission limit: queued_texts (MAX_QUEUED_TEXTS) or body_bytes (MAX_INFLIGHT_BODY_BYTES)',
+      labelNames: ['limit'],
+      registers,
+    });
+    for (const limit of ['queued_texts', 'body_bytes'] as const) this.rejections.inc({ limit }, 0);
+    new Gauge({
+      name: SERVER_METRICS.queuedTexts,
+      help: 'Texts waiting for inference (admission refuses requests beyond MAX_QUEUED_TEXTS)',
+      registers,
+      collect() {
+        this.set(queued());
+      },
+    });
     new Gauge({
       name: SERVER_METRICS.modelInfo,
       help: 'The served model file; always 1',
@@ -106,6 +124,10 @@ export class ServerMetrics {
   observeRequest(route: string, code: number, seconds: number): void {
     this.requests.inc({ route, code: String(code) });
     this.duration.observe({ route }, seconds);
+  }
+
+  observeRejection(limit: OverloadLimit): void {
+    this.rejections.inc({ limit });
   }
 
   /** One onnxruntime call: its size, every input's length, every prediction's label and confidence. */

@@ -1,6 +1,9 @@
 // The server's life: check the model file, listen, load and warm up the inference threads, turn
-// ready; on SIGTERM or SIGINT turn unready, stop accepting connections, let in-flight requests
-// finish and stop. Resolves with the process exit code.
+// ready. On SIGTERM or SIGINT: turn unready but keep serving for the drain period (DRAIN_SECONDS),
+// so the endpoints can be removed while requests routed before that still get answers; then stop
+// accepting connections, let in-flight requests finish (within SHUTDOWN_TIMEOUT_MS), let the
+// inference threads finish their batches, and stop. Resolves with the process exit code: 0 when
+// every request finished, 1 when the timeout cut some. docs/model-server.md, "Shutting down".
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
@@ -58,10 +61,12 @@ export async function serve(config: ServeConfig, logger: Logger): Promise<number
     sha256_verified: config.modelSha256 !== undefined,
   });
 
-  const metrics = new ServerMetrics(model, config.maxBatchSize);
-  const state: AppState = { ready: false, draining: false };
+  // eslint-disable-next-line prefer-const -- the metrics read the batcher, built below with them
+  let batcher: Batcher;
+  const metrics = new ServerMetrics(model, config.maxBatchSize, () => batcher.pending);
+  const state: AppState = { loaded: false, ready: false, draining: false };
   let pool: InferencePool | undefined;
-  const batcher = new Batcher(
+  batcher = new Batcher(
     async (texts) => {
       const probs = await pool!.run(texts);
       metrics.observeBatch(texts, probs);
@@ -78,12 +83,23 @@ export async function serve(config: ServeConfig, logger: Logger): Promise<number
     model,
     limits: config,
     metrics,
-    predict: (texts) => batcher.submit(texts),
+    queued: () => batcher.pending,
+    predict: (texts, signal) => batcher.submit(texts, signal),
     state,
     logger,
     serverVersion: serverVersion(),
   });
-  const server = createServer({ keepAlive: true }, app.handle);
+  const server = createServer(
+    {
+      keepAlive: true,
+      headersTimeout: config.headersTimeoutMs,
+      requestTimeout: config.requestTimeoutMs,
+      keepAliveTimeout: config.keepAliveTimeoutMs,
+      // how often Node checks the two timeouts above; its default (30 s) would stretch them
+      connectionsCheckingInterval: Math.min(1_000, config.headersTimeoutMs),
+    },
+    app.handle,
+  );
   server.on('clientError', app.clientError);
 
   let exit: (code: number) => void = () => {};
@@ -105,11 +121,8 @@ export async function serve(config: ServeConfig, logger: Logger): Promise<number
   const address = server.address() as AddressInfo;
   logger.info('listening', { address: address.address, port: address.port, ready: false });
 
-  const shutdown = (signal: NodeJS.Signals): void => {
-    if (state.draining) return;
-    state.draining = true;
-    state.ready = false;
-    // close the listener first: once the log line below is out, no connection gets in
+  const closeListener = (): void => {
+    // close() also closes the idle keep-alive connections; busy ones close after their response
     server.close(() => {
       clearTimeout(timer);
       logger.info('stopped: every connection closed');
@@ -123,11 +136,22 @@ export async function serve(config: ServeConfig, logger: Logger): Promise<number
       server.closeAllConnections();
       void stop(1);
     }, config.shutdownTimeoutMs);
-    logger.info('shutting down: readiness false, no new connections, finishing in-flight requests', {
-      signal,
+    logger.info('drained: no new connections, finishing in-flight requests', {
       in_flight: app.inFlight(),
       timeout_ms: config.shutdownTimeoutMs,
     });
+  };
+
+  const shutdown = (signal: NodeJS.Signals): void => {
+    if (state.draining) return;
+    state.draining = true;
+    state.ready = false;
+    logger.info('shutting down: readiness false, still serving during the drain period', {
+      signal,
+      in_flight: app.inFlight(),
+      drain_ms: config.drainMs,
+    });
+    setTimeout(closeListener, config.drainMs);
   };
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);
@@ -152,6 +176,7 @@ export async function serve(config: ServeConfig, logger: Logger): Promise<number
     server.close();
     throw new StartupError(`cannot load the model ${config.modelPath}: ${(err as Error).message}`);
   }
+  state.loaded = true;
   if (!state.draining) {
     state.ready = true;
     logger.info('ready', {
@@ -159,6 +184,8 @@ export async function serve(config: ServeConfig, logger: Logger): Promise<number
       inference_threads: config.inferenceThreads,
       max_batch_size: config.maxBatchSize,
       batch_window_ms: config.batchWindowMs,
+      max_queued_texts: config.maxQueuedTexts,
+      drain_ms: config.drainMs,
     });
   }
   return exited;

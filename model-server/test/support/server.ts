@@ -14,7 +14,8 @@ export function startServer(
 ): Promise<ServerProcess> {
   return spawnServer({
     args: ['serve', '--model', opts.model ?? sampleModel(), ...(opts.args ?? [])],
-    env: { HOST: '127.0.0.1', ...env },
+    // no drain period unless a test sets one: stop() would otherwise wait DRAIN_SECONDS each time
+    env: { HOST: '127.0.0.1', DRAIN_SECONDS: '0', ...env },
     waitFor: opts.waitFor,
   });
 }

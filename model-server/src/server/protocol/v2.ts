@@ -2,7 +2,7 @@
 // BYTES input `text` of shape [N] (or [N, 1]) returning FP32 `probabilities` of shape [N, 2].
 // https://github.com/kserve/open-inference-protocol/blob/main/specification/protocol/inference_rest.md
 import { INPUT_NAME, LABELS, OUTPUT_NAME } from '../../contract';
-import { HttpError, badRequest } from '../http-error';
+import { HttpError, badRequest, preview } from '../http-error';
 import type { ServedModel } from '../served-model';
 import { InputLimits, checkCount, checkText, describe, isObject } from './limits';
 
@@ -36,10 +36,13 @@ export function modelMetadata(model: ServedModel): object {
 /** 404 unless `name` (and `version`, when the path gives one) is the served model. */
 export function checkModel(model: ServedModel, name: string, version: string | undefined): void {
   if (name !== model.name) {
-    throw new HttpError(404, `model "${name}" is not served here; this server serves "${model.name}"`);
+    throw new HttpError(404, `model ${preview(name)} is not served here; this server serves "${model.name}"`);
   }
   if (version !== undefined && version !== model.version) {
-    throw new HttpError(404, `model "${name}" has no version "${version}"; it serves "${model.version}"`);
+    throw new HttpError(
+      404,
+      `model "${model.name}" has no version ${preview(version)}; it serves "${model.version}"`,
+    );
   }
 }
 
@@ -49,7 +52,7 @@ function checkShape(shape: unknown, field: string): number {
     (shape.length === 1 || (shape.length === 2 && shape[1] === 1)) &&
     Number.isSafeInteger(shape[0]) &&
     (shape[0] as number) >= 0;
-  if (!ok) throw badRequest(`${field} must be [N] or [N, 1] with N >= 0, got ${JSON.stringify(shape)}`);
+  if (!ok) throw badRequest(`${field} must be [N] or [N, 1] with N >= 0, got ${preview(shape)}`);
   return shape[0] as number;
 }
 
@@ -66,15 +69,12 @@ export function parseInferRequest(body: unknown, limits: InputLimits): InferRequ
   const input: unknown = inputs[0];
   if (!isObject(input)) throw badRequest(`field "inputs[0]" must be an object, got ${describe(input)}`);
   if (input.name !== INPUT_NAME) {
-    throw badRequest(
-      `field "inputs[0].name" must be "${INPUT_NAME}", got ${JSON.stringify(input.name) ?? 'nothing'}`,
-    );
+    throw badRequest(`field "inputs[0].name" must be "${INPUT_NAME}", got ${preview(input.name)}`);
   }
   if (input.datatype !== 'BYTES') {
-    throw badRequest(
-      `field "inputs[0].datatype" must be "BYTES", got ${JSON.stringify(input.datatype) ?? 'nothing'}`,
-    );
+    throw badRequest(`field "inputs[0].datatype" must be "BYTES", got ${preview(input.datatype)}`);
   }
+  // checked: [N] or [N, 1], so safe to echo whole
   const n = checkShape(input.shape, 'field "inputs[0].shape"');
   checkCount(n, 'inputs[0].data', limits);
   if (!Array.isArray(input.data)) {
