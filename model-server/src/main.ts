@@ -1,10 +1,10 @@
 // Command-line entry point of the model server image.
 //   main.js [serve] [--model PATH] [--port N] [--drain-seconds S]   serve a model (settings from the environment)
-//   main.js fetch-model --uri URL --sha256 HEX --out PATH [--timeout-ms N] [--max-bytes N]
+//   main.js fetch-model --uri URL --sha256 HEX --out PATH [--timeout-ms N] [--max-bytes N] [--ca-file PEM]
 // Exit codes: 0 done, 1 failed, 2 bad usage or configuration.
 import { parseArgs } from 'node:util';
 import { ConfigError, LOG_LEVELS, serveConfig } from './server/config';
-import { FETCH_DEFAULTS, FetchError, fetchModel } from './server/fetch-model';
+import { FETCH_DEFAULTS, FetchError, fetchModel, parseAllowedCidrs } from './server/fetch-model';
 import { createLogger, exitAfterFlush } from './server/logger';
 import { serve } from './server/serve';
 
@@ -16,7 +16,9 @@ const USAGE = `usage:
       (32 x MAX_BODY_BYTES), HEADERS_TIMEOUT_MS (10000), REQUEST_TIMEOUT_MS (30000),
       KEEP_ALIVE_TIMEOUT_MS (65000), DRAIN_SECONDS (5), SHUTDOWN_TIMEOUT_MS (20000),
       INFERENCE_THREADS (1), LOG_LEVEL (info)
-  main.js fetch-model --uri https://... --sha256 HEX --out PATH [--timeout-ms ${FETCH_DEFAULTS.timeoutMs}] [--max-bytes ${FETCH_DEFAULTS.maxBytes}]`;
+  main.js fetch-model --uri https://... --sha256 HEX --out PATH [--timeout-ms ${FETCH_DEFAULTS.timeoutMs}] [--max-bytes ${FETCH_DEFAULTS.maxBytes}] [--ca-file PEM]
+      environment: FETCH_ALLOWED_CIDRS (comma-separated CIDRs that may be reached although
+      loopback, private, link-local or cluster-internal; default none), LOG_LEVEL (info)`;
 
 class UsageError extends Error {}
 
@@ -51,6 +53,7 @@ async function runFetch(args: string[]): Promise<void> {
       out: { type: 'string' },
       'timeout-ms': { type: 'string' },
       'max-bytes': { type: 'string' },
+      'ca-file': { type: 'string' },
     },
   });
   if (!values.uri || !values.sha256 || !values.out)
@@ -71,6 +74,8 @@ async function runFetch(args: string[]): Promise<void> {
         out: values.out,
         timeoutMs: positive('--timeout-ms', values['timeout-ms'], FETCH_DEFAULTS.timeoutMs),
         maxBytes: positive('--max-bytes', values['max-bytes'], FETCH_DEFAULTS.maxBytes),
+        allowed: parseAllowedCidrs(process.env.FETCH_ALLOWED_CIDRS),
+        caFile: values['ca-file'],
       },
       logger,
     );
