@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { DEFAULT_CONFIG, OperatorConfig, operatorConfig } from './config';
+import { canonicalQuantity } from './resources/quantity';
 
 export class OptionsError extends Error {
   override readonly name = 'OptionsError';
@@ -195,6 +196,41 @@ const SETTINGS = {
     def: DEFAULT_CONFIG.prometheusUrl,
     help: 'Prometheus for drift evaluation when spec.drift.prometheusUrl is empty',
   },
+  defaultRequests: {
+    flag: '--default-requests',
+    env: 'DEFAULT_REQUESTS',
+    arg: 'LIST',
+    def: resourceListText(DEFAULT_CONFIG.defaultResources.requests),
+    help: 'requests of the model-server container of SentimentModels without spec.resources, as NAME=QUANTITY,...',
+  },
+  defaultLimits: {
+    flag: '--default-limits',
+    env: 'DEFAULT_LIMITS',
+    arg: 'LIST',
+    def: resourceListText(DEFAULT_CONFIG.defaultResources.limits),
+    help: 'limits of the model-server container of SentimentModels without spec.resources, as NAME=QUANTITY,...',
+  },
+  fetchAllowedCidrs: {
+    flag: '--fetch-allowed-cidrs',
+    env: 'FETCH_ALLOWED_CIDRS',
+    arg: 'CIDRS',
+    def: '',
+    defNote: 'none',
+    help: 'comma-separated CIDRs model downloads may reach although loopback, private, link-local or cluster-internal',
+  },
+  allowModelPrometheusUrl: {
+    flag: '--allow-model-prometheus-url',
+    env: 'ALLOW_MODEL_PROMETHEUS_URL',
+    def: 'true',
+    help: 'let a SentimentModel name its own Prometheus in spec.drift.prometheusUrl',
+  },
+  prometheusMaxResponseBytes: {
+    flag: '--prometheus-max-response-bytes',
+    env: 'PROMETHEUS_MAX_RESPONSE_BYTES',
+    arg: 'BYTES',
+    def: String(DEFAULT_CONFIG.prometheusMaxResponseBytes),
+    help: 'largest Prometheus reply the drift evaluator reads; a longer one fails the evaluation',
+  },
   drift: {
     flag: '--drift',
     env: 'DRIFT_EVALUATION',
@@ -209,6 +245,12 @@ const SETTINGS = {
     help: `one of ${LOG_LEVELS.join('|')}`,
   },
 } satisfies Record<string, Setting>;
+
+function resourceListText(list: Record<string, string>): string {
+  return Object.entries(list)
+    .map(([name, quantity]) => `${name}=${quantity}`)
+    .join(',');
+}
 
 type Key = keyof typeof SETTINGS;
 const setting = (key: Key): Setting => SETTINGS[key];
@@ -352,6 +394,41 @@ class Values {
     return raw;
   }
 
+  /** NAME=QUANTITY,... as a resource list of canonical quantities; "" is an empty list. */
+  resourceList(key: Key): Record<string, string> {
+    const raw = this.given(key) ?? setting(key).def ?? '';
+    const list: Record<string, string> = {};
+    for (const item of raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)) {
+      const m = /^([a-z0-9]([-a-z0-9./]*[a-z0-9])?)=(\d+(\.\d+)?(Ki|Mi|Gi|Ti|m|k|M|G|T)?)$/.exec(item);
+      if (!m) throw this.fail(key, 'a list of NAME=QUANTITY such as cpu=500m,memory=384Mi', raw);
+      list[m[1]] = canonicalQuantity(m[3]);
+    }
+    return list;
+  }
+
+  /** Comma-separated CIDRs (a bare address is one host); "" is none. */
+  cidrs(key: Key): string[] {
+    const raw = this.given(key) ?? '';
+    const items = raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    for (const item of items) {
+      const [address, prefix, extra] = item.split('/');
+      const family = isIP(address);
+      const max = family === 6 ? 128 : 32;
+      const ok =
+        family !== 0 &&
+        extra === undefined &&
+        (prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= max));
+      if (!ok) throw this.fail(key, 'comma-separated CIDRs such as 10.0.0.0/8,fd00::/8', raw);
+    }
+    return items;
+  }
+
   nonEmpty(key: Key, rule: string, pattern = /^\S+$/): string {
     return this.matching(key, pattern, Number.MAX_SAFE_INTEGER, rule);
   }
@@ -429,6 +506,13 @@ export function parseOptions(
       defaultImage: v.nonEmpty('defaultImage', 'an image reference without spaces'),
       imagePullPolicy: v.oneOf('imagePullPolicy', PULL_POLICIES),
       prometheusUrl: v.httpUrl('prometheusUrl'),
+      defaultResources: {
+        requests: v.resourceList('defaultRequests'),
+        limits: v.resourceList('defaultLimits'),
+      },
+      fetchAllowedCidrs: v.cidrs('fetchAllowedCidrs'),
+      allowModelPrometheusUrl: v.boolean('allowModelPrometheusUrl'),
+      prometheusMaxResponseBytes: v.integer('prometheusMaxResponseBytes', 4096, 1024 * 1024 * 1024),
     }),
   };
 }

@@ -9,6 +9,7 @@ export interface ModelSource {
   uri: string;
   sha256?: string;
   version?: string;
+  caConfigMap?: { name: string; key: string };
 }
 
 export interface ResourceRequirements {

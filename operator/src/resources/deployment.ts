@@ -1,7 +1,7 @@
 // The Deployment of a SentimentModel's model servers.
 import { ANNOTATION_MODEL_VERSION, selectorLabels, childLabels } from '../api/names';
 import type { SentimentModel } from '../api/types';
-import type { OperatorConfig } from '../config';
+import { type OperatorConfig, terminationGracePeriod } from '../config';
 import type {
   V1Container,
   V1Deployment,
@@ -20,6 +20,9 @@ export const FETCH_CONTAINER = 'fetch-model';
 export const MODEL_DIR = '/var/lib/sentiment/model';
 /** The file an http(s) model is downloaded to. */
 export const DOWNLOADED_MODEL = `${MODEL_DIR}/model.onnx`;
+/** Where the fetch-model init container finds spec.model.caConfigMap, and the file it reads. */
+export const FETCH_CA_DIR = '/etc/sentiment/fetch-ca';
+export const FETCH_CA_FILE = `${FETCH_CA_DIR}/ca.crt`;
 export const LIVE_PATH = '/v2/health/live';
 export const READY_PATH = '/v2/health/ready';
 /** The user the server runs as (the `node` user of the official Node images). */
@@ -57,10 +60,20 @@ function modelWiring(sm: SentimentModel, config: OperatorConfig, image: string):
         serverMounts: [{ name: 'model', mountPath: MODEL_DIR, readOnly: true }],
         initContainers: [],
       };
-    case 'http':
+    case 'http': {
+      const ca = sm.spec.model.caConfigMap;
+      const env: V1EnvVar[] = [{ name: 'LOG_LEVEL', value: sm.spec.serving.logLevel }];
+      // model-server/src/server/fetch-model.ts reads it: the special addresses it may still reach
+      if (config.fetchAllowedCidrs.length > 0)
+        env.push({ name: 'FETCH_ALLOWED_CIDRS', value: config.fetchAllowedCidrs.join(',') });
       return {
         modelPath: DOWNLOADED_MODEL,
-        volumes: [{ name: 'model', emptyDir: { sizeLimit: bytesQuantity(config.maxModelBytes) } }],
+        volumes: [
+          { name: 'model', emptyDir: { sizeLimit: bytesQuantity(config.maxModelBytes) } },
+          ...(ca
+            ? [{ name: 'fetch-ca', configMap: { name: ca.name, items: [{ key: ca.key, path: 'ca.crt' }] } }]
+            : []),
+        ],
         serverMounts: [{ name: 'model', mountPath: MODEL_DIR, readOnly: true }],
         initContainers: [
           {
@@ -77,8 +90,9 @@ function modelWiring(sm: SentimentModel, config: OperatorConfig, image: string):
               DOWNLOADED_MODEL,
               '--max-bytes',
               String(config.maxModelBytes),
+              ...(ca ? ['--ca-file', FETCH_CA_FILE] : []),
             ],
-            env: [{ name: 'LOG_LEVEL', value: sm.spec.serving.logLevel }],
+            env,
             resources: structuredClone(config.initResources),
             securityContext: hardenedSecurityContext(),
             // The end of the JSON log becomes the termination message: why the download failed shows
@@ -87,10 +101,12 @@ function modelWiring(sm: SentimentModel, config: OperatorConfig, image: string):
             volumeMounts: [
               { name: 'model', mountPath: MODEL_DIR },
               { name: 'tmp', mountPath: '/tmp' },
+              ...(ca ? [{ name: 'fetch-ca', mountPath: FETCH_CA_DIR, readOnly: true }] : []),
             ],
           },
         ],
       };
+    }
   }
 }
 
@@ -109,7 +125,6 @@ function quantities(list: Record<string, string | number>): Record<string, strin
 /** The server's environment (model-server/src/server/config.ts reads it), in a fixed order. */
 export function serverEnv(sm: SentimentModel, config: OperatorConfig, modelPath: string): V1EnvVar[] {
   const s = sm.spec.serving;
-  const shutdownMs = Math.max(0, config.terminationGracePeriodSeconds - 5) * 1000;
   const env: V1EnvVar[] = [
     { name: 'MODEL_PATH', value: modelPath },
     { name: 'MODEL_NAME', value: sm.metadata.name },
@@ -122,7 +137,8 @@ export function serverEnv(sm: SentimentModel, config: OperatorConfig, modelPath:
     { name: 'MAX_TEXT_CHARS', value: String(s.maxTextChars) },
     { name: 'MAX_BODY_BYTES', value: String(s.maxBodyBytes) },
     { name: 'MAX_BATCH_ITEMS', value: String(s.maxBatchItems) },
-    { name: 'SHUTDOWN_TIMEOUT_MS', value: String(shutdownMs) },
+    { name: 'DRAIN_SECONDS', value: String(config.drainSeconds) },
+    { name: 'SHUTDOWN_TIMEOUT_MS', value: String(config.shutdownTimeoutSeconds * 1000) },
     { name: 'LOG_LEVEL', value: s.logLevel },
   );
   return env;
@@ -155,11 +171,17 @@ export function buildDeployment(sm: SentimentModel, config: OperatorConfig): V1D
     terminationMessagePolicy: 'FallbackToLogsOnError',
     volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }, ...model.serverMounts],
   };
-  const { requests, limits } = sm.spec.resources ?? {};
-  if (requests || limits) {
+  // Kubernetes takes a deleted pod out of the endpoints while the hook waits, so requests routed to
+  // it meanwhile are still answered; the native sleep action needs no `sleep` binary in the image
+  if (config.preStopSeconds > 0)
+    server.lifecycle = { preStop: { sleep: { seconds: config.preStopSeconds } } };
+  // spec.resources replaces the defaults whole: mixing the lists could put a request above a limit
+  const { requests, limits } = sm.spec.resources ?? config.defaultResources;
+  const given = (list?: Record<string, string | number>) => list && Object.keys(list).length > 0;
+  if (given(requests) || given(limits)) {
     server.resources = {
-      ...(requests ? { requests: quantities(requests) } : {}),
-      ...(limits ? { limits: quantities(limits) } : {}),
+      ...(given(requests) ? { requests: quantities(requests!) } : {}),
+      ...(given(limits) ? { limits: quantities(limits!) } : {}),
     };
   }
 
@@ -181,7 +203,7 @@ export function buildDeployment(sm: SentimentModel, config: OperatorConfig): V1D
         spec: {
           automountServiceAccountToken: false,
           enableServiceLinks: false,
-          terminationGracePeriodSeconds: config.terminationGracePeriodSeconds,
+          terminationGracePeriodSeconds: terminationGracePeriod(config),
           securityContext: {
             runAsNonRoot: true,
             runAsUser: RUN_AS_USER,

@@ -1,5 +1,11 @@
 import { strict as assert } from 'node:assert';
-import { buildDeployment, DOWNLOADED_MODEL, MODEL_DIR } from '../../src/resources/deployment';
+import {
+  buildDeployment,
+  DOWNLOADED_MODEL,
+  FETCH_CA_DIR,
+  FETCH_CA_FILE,
+  MODEL_DIR,
+} from '../../src/resources/deployment';
 import { operatorConfig } from '../../src/config';
 import { FILE_MODEL, SHA, sentimentModel } from '../support/models';
 
@@ -76,7 +82,8 @@ describe('the model-server Deployment', () => {
       MAX_TEXT_CHARS: '5000',
       MAX_BODY_BYTES: '1048576',
       MAX_BATCH_ITEMS: '256',
-      SHUTDOWN_TIMEOUT_MS: '25000',
+      DRAIN_SECONDS: '5',
+      SHUTDOWN_TIMEOUT_MS: '15000',
       LOG_LEVEL: 'debug',
     });
   });
@@ -93,7 +100,48 @@ describe('the model-server Deployment', () => {
         limits: { memory: '1Gi' },
       },
     );
-    assert.equal(server({ model: FILE_MODEL }).resources, undefined);
+  });
+
+  it("gives a model without spec.resources the operator's default requests and limits", () => {
+    assert.deepEqual(server({ model: FILE_MODEL }).resources, {
+      requests: { cpu: '500m', memory: '384Mi' },
+      limits: { memory: '768Mi' },
+    });
+    const flagged = operatorConfig({
+      defaultResources: { requests: { cpu: '1', memory: '1Gi' }, limits: {} },
+    });
+    assert.deepEqual(
+      buildDeployment(sentimentModel({ model: FILE_MODEL }), flagged).spec!.template.spec!.containers[0]
+        .resources,
+      { requests: { cpu: '1', memory: '1Gi' } },
+    );
+    const none = operatorConfig({ defaultResources: { requests: {}, limits: {} } });
+    assert.equal(
+      buildDeployment(sentimentModel({ model: FILE_MODEL }), none).spec!.template.spec!.containers[0]
+        .resources,
+      undefined,
+    );
+    // the spec's resources replace the defaults whole, never merged with them
+    assert.deepEqual(server({ model: FILE_MODEL, resources: { limits: { cpu: '4' } } }).resources, {
+      limits: { cpu: '4' },
+    });
+  });
+
+  it('stops a pod in steps: preStop sleep, drain, shutdown timeout, all within the grace period', () => {
+    const p = podSpec({ model: FILE_MODEL });
+    assert.deepEqual(p.containers[0].lifecycle, { preStop: { sleep: { seconds: 5 } } });
+    assert.equal(p.terminationGracePeriodSeconds, 5 + 5 + 15 + 5);
+    const slow = operatorConfig({ preStopSeconds: 10, drainSeconds: 3, shutdownTimeoutSeconds: 60 });
+    const q = buildDeployment(sentimentModel({ model: FILE_MODEL }), slow).spec!.template.spec!;
+    assert.equal(q.terminationGracePeriodSeconds, 78);
+    const e = Object.fromEntries((q.containers[0].env ?? []).map((v) => [v.name, v.value]));
+    assert.deepEqual([e.DRAIN_SECONDS, e.SHUTDOWN_TIMEOUT_MS], ['3', '60000']);
+    const noHook = operatorConfig({ preStopSeconds: 0 });
+    assert.equal(
+      buildDeployment(sentimentModel({ model: FILE_MODEL }), noHook).spec!.template.spec!.containers[0]
+        .lifecycle,
+      undefined,
+    );
   });
 
   it('hardens every container and the pod', () => {
@@ -156,6 +204,47 @@ describe('the model-server Deployment', () => {
     assert.deepEqual(server(spec).volumeMounts?.[1], { name: 'model', mountPath: MODEL_DIR, readOnly: true });
     assert.equal(env(spec).MODEL_PATH, DOWNLOADED_MODEL);
     assert.equal(env(spec).MODEL_SHA256, SHA);
+    // no allow-list by default: only public addresses
+    assert.deepEqual(init?.env, [{ name: 'LOG_LEVEL', value: 'info' }]);
+  });
+
+  it('passes --fetch-allowed-cidrs to fetch-model as FETCH_ALLOWED_CIDRS', () => {
+    const allowing = operatorConfig({ fetchAllowedCidrs: ['10.0.0.0/8', 'fd00::/8'] });
+    const sm = sentimentModel({ model: { uri: 'https://minio.storage.svc/imdb.onnx', sha256: SHA } });
+    const init = buildDeployment(sm, allowing).spec!.template.spec!.initContainers![0];
+    assert.deepEqual(init.env, [
+      { name: 'LOG_LEVEL', value: 'info' },
+      { name: 'FETCH_ALLOWED_CIDRS', value: '10.0.0.0/8,fd00::/8' },
+    ]);
+  });
+
+  it('mounts spec.model.caConfigMap read-only into fetch-model and points --ca-file at it', () => {
+    const spec = {
+      model: {
+        uri: 'https://models.internal.example/imdb.onnx',
+        sha256: SHA,
+        caConfigMap: { name: 'models-ca', key: 'bundle.pem' },
+      },
+    };
+    const p = podSpec(spec);
+    const init = p.initContainers![0];
+    assert.deepEqual(init.args?.slice(-2), ['--ca-file', FETCH_CA_FILE]);
+    assert.deepEqual(init.volumeMounts?.at(-1), {
+      name: 'fetch-ca',
+      mountPath: FETCH_CA_DIR,
+      readOnly: true,
+    });
+    assert.deepEqual(p.volumes?.at(-1), {
+      name: 'fetch-ca',
+      configMap: { name: 'models-ca', items: [{ key: 'bundle.pem', path: 'ca.crt' }] },
+    });
+    // the server itself never sees the CA
+    assert.ok(!(p.containers[0].volumeMounts ?? []).some((m) => m.name === 'fetch-ca'));
+    assert.ok(
+      !podSpec({ model: { uri: 'https://m.example/x.onnx', sha256: SHA } }).volumes!.some(
+        (v) => v.name === 'fetch-ca',
+      ),
+    );
   });
 
   it('rolls out one new pod at a time and never takes a ready one away first', () => {
