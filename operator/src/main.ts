@@ -23,7 +23,7 @@ function leaderElector(options: OperatorOptions, logger: Logger): LeaderElector 
       namespace: le.namespace,
       name: le.id,
       identity: le.identity,
-      leaseDurationSeconds: Math.round(le.leaseDurationMs / 1000),
+      leaseDurationSeconds: le.leaseDurationMs / 1000, // whole seconds: options.ts checks
       renewDeadlineMs: le.renewDeadlineMs,
       retryPeriodMs: le.retryPeriodMs,
     },

@@ -7,7 +7,9 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { hostname } from 'node:os';
+import { parseArgs } from 'node:util';
 import { DEFAULT_CONFIG, OperatorConfig, operatorConfig } from './config';
+import { timingViolations } from './controller/lease';
 import { canonicalQuantity } from './resources/quantity';
 
 export class OptionsError extends Error {
@@ -287,28 +289,51 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const HOST_NAME = /^[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?(\.[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?)*$/;
 
-/** Flag values by setting; a flag given twice keeps its last value, as Go's flag package does. */
+/**
+ * Flag values by setting, read with node:util parseArgs (strict). A flag given twice keeps its last
+ * value, as Go's flag package does; a boolean flag given bare means true and also takes =false.
+ */
 function readArgv(argv: string[]): { flags: Partial<Record<Key, string>>; help: boolean } {
-  const byFlag = new Map(Object.entries(SETTINGS).map(([key, s]) => [s.flag, key as Key]));
-  const flags: Partial<Record<Key, string>> = {};
-  let help = false;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '--help' || arg === '-h') {
-      help = true;
-      continue;
-    }
-    if (!arg.startsWith('--')) throw new OptionsError(`unexpected argument "${arg}"; see --help`);
-    const eq = arg.indexOf('=');
-    const flag = eq < 0 ? arg : arg.slice(0, eq);
-    const key = byFlag.get(flag);
-    if (key === undefined) throw new OptionsError(`unknown flag "${flag}"; see --help`);
-    if (eq >= 0) flags[key] = arg.slice(eq + 1);
-    else if (setting(key).arg === undefined) flags[key] = 'true';
-    else if (i + 1 < argv.length && !argv[i + 1].startsWith('--')) flags[key] = argv[++i];
-    else throw new OptionsError(`${names(key)} needs a value`);
+  const keyOf = new Map(Object.entries(SETTINGS).map(([key, s]) => [s.flag.slice(2), key as Key]));
+  const isBoolean = (flag: string): boolean => {
+    const key = keyOf.get(flag.slice(2));
+    return key !== undefined && setting(key).arg === undefined;
+  };
+  // Every setting is a string option, so that booleans accept =false; a bare boolean flag means true.
+  const args = argv.map((arg) =>
+    arg.startsWith('--') && !arg.includes('=') && isBoolean(arg) ? `${arg}=true` : arg,
+  );
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {
+    help: { type: 'boolean', short: 'h' },
+  };
+  for (const name of keyOf.keys()) options[name] = { type: 'string' };
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    values = parseArgs({ args, options, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    throw argvError(error, keyOf);
   }
-  return { flags, help };
+  const flags: Partial<Record<Key, string>> = {};
+  for (const [name, key] of keyOf) {
+    const value = values[name];
+    if (typeof value === 'string') flags[key] = value;
+  }
+  return { flags, help: values.help === true };
+}
+
+/** parseArgs' error, in this file's words and with the setting's env var. */
+function argvError(error: unknown, keyOf: ReadonlyMap<string, Key>): OptionsError {
+  const { code, message } = error as { code?: string; message?: string };
+  const flag = /'(-{1,2}[^' ]+)/.exec(message ?? '')?.[1] ?? '';
+  const key = keyOf.get(flag.replace(/^--/, ''));
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && key)
+    return new OptionsError(`${names(key)} needs a value`);
+  if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
+    const arg = /'([^']*)'/.exec(message ?? '')?.[1] ?? '';
+    return new OptionsError(`unexpected argument "${arg}"; see --help`);
+  }
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return new OptionsError(`unknown flag "${flag}"; see --help`);
+  return new OptionsError(`${message ?? String(error)}; see --help`);
 }
 
 /** Typed readers over the raw strings; each error names the flag, the env var and the rule. */
@@ -459,20 +484,20 @@ function leaderElection(v: Values, env: NodeJS.ProcessEnv, io: OptionsIo): Leade
     renewDeadlineMs: v.duration('renewDeadline', 500, 3_600_000),
     retryPeriodMs: v.duration('retryPeriod', 100, 3_600_000),
   };
-  // The ordering client-go's leader elector also checks: a leader must give up before a follower
-  // may take over, and must get to retry its renewal before it gives up.
-  if (le.renewDeadlineMs >= le.leaseDurationMs) {
-    throw v.fail(
-      'renewDeadline',
-      `shorter than ${names('leaseDuration')}, which is ${formatDuration(le.leaseDurationMs)}`,
-    );
-  }
-  if (le.retryPeriodMs >= le.renewDeadlineMs) {
-    throw v.fail(
-      'retryPeriod',
-      `shorter than ${names('renewDeadline')}, which is ${formatDuration(le.renewDeadlineMs)}`,
-    );
-  }
+  // Checked once, by the rules the elector itself applies (controller/lease.ts).
+  const violation = timingViolations(
+    {
+      leaseDurationSeconds: le.leaseDurationMs / 1000,
+      renewDeadlineMs: le.renewDeadlineMs,
+      retryPeriodMs: le.retryPeriodMs,
+    },
+    {
+      leaseDuration: names('leaseDuration'),
+      renewDeadline: names('renewDeadline'),
+      retryPeriod: names('retryPeriod'),
+    },
+  )[0];
+  if (violation) throw v.fail(violation.field, violation.rule);
   return le;
 }
 

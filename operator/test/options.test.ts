@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { DEFAULT_CONFIG } from '../src/config';
+import { timingProblems } from '../src/controller/lease';
 import {
   OptionsError,
   OptionsIo,
@@ -310,6 +311,33 @@ describe('operator options', () => {
         msg,
         /^--retry-period \(RETRY_PERIOD\) must be shorter than --renew-deadline \(RENEW_DEADLINE\)/,
       );
+    });
+  });
+
+  describe('lease timings, checked by the rules the elector applies (controller/lease.ts)', () => {
+    it('rejects a retry period the jitter would stretch past the renew deadline', () => {
+      const msg = errorOf(() => parse(['--retry-period', '9s', '--renew-deadline', '10s']));
+      assert.match(
+        msg,
+        /^--retry-period \(RETRY_PERIOD\) must be shorter than --renew-deadline \(RENEW_DEADLINE\) \/ 1\.25/,
+      );
+      assert.match(msg, /got "9s"/);
+    });
+
+    it('rejects a lease duration the Lease cannot store (whole seconds)', () => {
+      assert.match(
+        errorOf(() => parse(['--lease-duration=1500ms', '--renew-deadline=1s', '--retry-period=100ms'])),
+        /^--lease-duration \(LEASE_DURATION\) must be a whole number of seconds/,
+      );
+    });
+
+    it('accepts every timing the elector accepts', () => {
+      const o = parse(['--lease-duration=8s', '--renew-deadline=6s', '--retry-period=1s']);
+      assert.deepEqual(
+        timingProblems({ leaseDurationSeconds: 8, renewDeadlineMs: 6_000, retryPeriodMs: 1_000 }),
+        [],
+      );
+      assert.equal(o.leaderElection.retryPeriodMs, 1_000);
     });
   });
 

@@ -196,25 +196,53 @@ export function worstCaseFailoverMs(timing: LeaseTiming): number {
   return timing.leaseDurationSeconds * 1000 + jittered(timing.retryPeriodMs, 1);
 }
 
-/** What is wrong with `timing`; empty when it is usable. */
-export function timingProblems(timing: LeaseTiming): string[] {
-  const problems: string[] = [];
+export type TimingField = 'leaseDuration' | 'renewDeadline' | 'retryPeriod';
+
+export interface TimingViolation {
+  field: TimingField;
+  /** What the field must be, completing "FIELD must be ...". */
+  rule: string;
+}
+
+const FIELD_NAMES: Record<TimingField, string> = {
+  leaseDuration: 'leaseDurationSeconds',
+  renewDeadline: 'renewDeadlineMs',
+  retryPeriod: 'retryPeriodMs',
+};
+
+/**
+ * What is wrong with `timing`; empty when it is usable. The one check of the lease timings: the
+ * elector runs it on its config and the operator's flags (options.ts) run it with their own names.
+ */
+export function timingViolations(
+  timing: LeaseTiming,
+  names: Record<TimingField, string> = FIELD_NAMES,
+): TimingViolation[] {
+  const out: TimingViolation[] = [];
   const { leaseDurationSeconds, renewDeadlineMs, retryPeriodMs } = timing;
+  // The Lease stores whole seconds (spec.leaseDurationSeconds).
   if (!Number.isInteger(leaseDurationSeconds) || leaseDurationSeconds < 1) {
-    problems.push(`leaseDurationSeconds must be a positive integer (got ${leaseDurationSeconds})`);
+    out.push({ field: 'leaseDuration', rule: 'a whole number of seconds, at least 1' });
   }
-  if (!(retryPeriodMs > 0)) problems.push(`retryPeriodMs must be positive (got ${retryPeriodMs})`);
+  if (!(retryPeriodMs > 0)) out.push({ field: 'retryPeriod', rule: 'positive' });
   // A leader must give up before candidates may take over, or two would lead at once.
   if (!(renewDeadlineMs < leaseDurationSeconds * 1000)) {
-    problems.push(
-      `renewDeadlineMs (${renewDeadlineMs}) must be shorter than leaseDurationSeconds (${leaseDurationSeconds} s)`,
-    );
+    out.push({
+      field: 'renewDeadline',
+      rule: `shorter than ${names.leaseDuration}, which is ${leaseDurationSeconds * 1000} ms`,
+    });
   }
-  // And it must get at least one more try at renewing before it gives up.
+  // And it must get at least one more try at renewing before it gives up: retries are jittered.
   if (!(jittered(retryPeriodMs, 1) < renewDeadlineMs)) {
-    problems.push(
-      `renewDeadlineMs (${renewDeadlineMs}) must be longer than retryPeriodMs × ${1 + JITTER_FACTOR} (${retryPeriodMs})`,
-    );
+    out.push({
+      field: 'retryPeriod',
+      rule: `shorter than ${names.renewDeadline} / ${1 + JITTER_FACTOR} (retries wait up to ${JITTER_FACTOR * 100} % longer), which is ${Math.ceil(renewDeadlineMs / (1 + JITTER_FACTOR))} ms`,
+    });
   }
-  return problems;
+  return out;
+}
+
+/** timingViolations as sentences. */
+export function timingProblems(timing: LeaseTiming): string[] {
+  return timingViolations(timing).map((v) => `${FIELD_NAMES[v.field]} must be ${v.rule}`);
 }
