@@ -9,6 +9,7 @@
 // `x-kubernetes-validations`; validate.ts evaluates the same rules in TypeScript.
 //
 // Ranges match what the model server accepts (model-server/src/server/config.ts).
+import { DEFAULT_CONFIG } from '../config';
 
 export type JSONSchema = {
   type?: 'object' | 'array' | 'string' | 'integer' | 'number' | 'boolean';
@@ -54,6 +55,11 @@ export const MODEL_URI_MESSAGE =
   'must be file:///PATH, pvc://CLAIM/PATH (CLAIM a PersistentVolumeClaim name) or an http:// or https:// URL';
 
 export const SHA256_REQUIRED_MESSAGE = 'sha256 is required when model.uri is an http:// or https:// URL';
+/** userinfo in an http(s) URL: the part between `//` and `@` before the first `/`, `?` or `#`. */
+export const URI_USERINFO_PATTERN = '^https?://[^/?#]*@';
+export const URI_USERINFO_MESSAGE =
+  'spec.model.uri must not carry credentials (user:password@ before the host): the URI is copied into the pod spec; use a URL that needs none, or a pre-signed one';
+export const CA_CONFIGMAP_MESSAGE = 'spec.model.caConfigMap applies to https:// model URIs only';
 export const REPLICA_BOUNDS_MESSAGE = 'autoscaling.minReplicas must be less than or equal to maxReplicas';
 export const AUTOSCALING_TARGET_MESSAGE =
   'autoscaling.enabled needs targetCPUUtilization or targetRequestsPerSecond';
@@ -77,6 +83,11 @@ const quantity: JSONSchema = {
   pattern: QUANTITY_PATTERN,
   'x-kubernetes-int-or-string': true,
 };
+
+const listText = (list: Record<string, string>): string =>
+  Object.entries(list)
+    .map(([k, v]) => `${k}: ${v}`)
+    .join(', ');
 
 const resourceList = (what: string): JSONSchema => ({
   type: 'object',
@@ -132,6 +143,7 @@ export const specSchema: JSONSchema = {
           maxLength: 2048,
           'x-kubernetes-validations': [
             { rule: `self.matches(r'${MODEL_URI_PATTERN}')`, message: MODEL_URI_MESSAGE },
+            { rule: `!self.matches(r'${URI_USERINFO_PATTERN}')`, message: URI_USERINFO_MESSAGE },
           ],
         },
         sha256: {
@@ -147,6 +159,29 @@ export const specSchema: JSONSchema = {
             'Version of the model shown in status.modelVersion and the MODEL column. When empty, the operator reports the version the model file declares, if it can read it.',
           maxLength: 128,
         },
+        caConfigMap: {
+          type: 'object',
+          description:
+            'A ConfigMap in the same namespace holding PEM CA certificates the download trusts besides the public ones, for an https model server with a private CA. It is mounted read-only into the fetch-model init container only.',
+          required: ['name'],
+          properties: {
+            name: {
+              type: 'string',
+              description: 'Name of the ConfigMap.',
+              minLength: 1,
+              maxLength: 253,
+              pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$',
+            },
+            key: {
+              type: 'string',
+              description: 'Key of the PEM bundle in the ConfigMap.',
+              default: 'ca.crt',
+              minLength: 1,
+              maxLength: 253,
+              pattern: '^[-._a-zA-Z0-9]+$',
+            },
+          },
+        },
       },
       'x-kubernetes-validations': [
         {
@@ -154,6 +189,12 @@ export const specSchema: JSONSchema = {
           message: SHA256_REQUIRED_MESSAGE,
           fieldPath: '.sha256',
           reason: 'FieldValueRequired',
+        },
+        {
+          rule: "!has(self.caConfigMap) || self.uri.startsWith('https://')",
+          message: CA_CONFIGMAP_MESSAGE,
+          fieldPath: '.caConfigMap',
+          reason: 'FieldValueForbidden',
         },
       ],
     },
@@ -174,7 +215,7 @@ export const specSchema: JSONSchema = {
     },
     resources: {
       type: 'object',
-      description: 'Compute resources of the model-server container (its requests and limits).',
+      description: `Compute resources of the model-server container (its requests and limits). When absent, the operator's defaults apply (flags --default-requests and --default-limits; out of the box requests ${listText(DEFAULT_CONFIG.defaultResources.requests)} and limits ${listText(DEFAULT_CONFIG.defaultResources.limits)}); when present, it replaces them whole.`,
       properties: {
         requests: resourceList('Resources the scheduler reserves for the container'),
         limits: resourceList('Most resources the container may use'),

@@ -4,6 +4,7 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import {
   AUTOSCALING_TARGET_MESSAGE,
+  CA_CONFIGMAP_MESSAGE,
   CPU_REQUEST_MESSAGE,
   MODEL_URI_MESSAGE,
   MODEL_URI_PATTERN,
@@ -12,6 +13,8 @@ import {
   REPLICA_BOUNDS_MESSAGE,
   SHA256_REQUIRED_MESSAGE,
   THRESHOLDS_MESSAGE,
+  URI_USERINFO_MESSAGE,
+  URI_USERINFO_PATTERN,
   specSchema,
 } from './schema';
 import type { SentimentModelSpec } from './types';
@@ -147,6 +150,7 @@ export function formatIssues(issues: readonly ValidationIssue[]): string {
 
 const URI = new RegExp(MODEL_URI_PATTERN);
 const NAME = new RegExp(NAME_PATTERN);
+const USERINFO = new RegExp(URI_USERINFO_PATTERN);
 const isHttp = (uri: string): boolean => uri.startsWith('http://') || uri.startsWith('https://');
 
 /**
@@ -159,6 +163,10 @@ export function crossFieldIssues(spec: SentimentModelSpec, name?: string): Valid
     issues.push({ path: 'metadata.name', message: NAME_MESSAGE });
   }
   if (!URI.test(spec.model.uri)) issues.push({ path: 'spec.model.uri', message: MODEL_URI_MESSAGE });
+  if (USERINFO.test(spec.model.uri)) issues.push({ path: 'spec.model.uri', message: URI_USERINFO_MESSAGE });
+  if (spec.model.caConfigMap !== undefined && !spec.model.uri.startsWith('https://')) {
+    issues.push({ path: 'spec.model.caConfigMap', message: CA_CONFIGMAP_MESSAGE });
+  }
   if (isHttp(spec.model.uri) && spec.model.sha256 === undefined) {
     issues.push({ path: 'spec.model.sha256', message: SHA256_REQUIRED_MESSAGE });
   }

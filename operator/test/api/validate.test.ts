@@ -116,6 +116,33 @@ describe('spec validation and defaulting', () => {
       assert.ok(validateSpec({ model: { uri: 'https://example.com/m.onnx', sha256: SHA } }).valid);
     });
 
+    it('rejects credentials in an http(s) model uri, naming the field', () => {
+      for (const uri of ['https://user:pass@models.example.com/m.onnx', 'http://token@127.0.0.1/m.onnx']) {
+        assert.match(
+          messageFor({ model: { uri, sha256: SHA } }, 'spec.model.uri'),
+          /spec\.model\.uri must not carry credentials/,
+        );
+      }
+      // an @ in the path or query is not userinfo
+      const signed = 'https://models.example.com/team@x/m.onnx?sig=a@b';
+      assert.ok(validateSpec({ model: { uri: signed, sha256: SHA } }).valid);
+    });
+
+    it('takes a CA ConfigMap for an https model only, its key defaulting to ca.crt', () => {
+      const model = {
+        uri: 'https://models.example.com/m.onnx',
+        sha256: SHA,
+        caConfigMap: { name: 'models-ca' },
+      };
+      assert.deepEqual(defaultSpec({ model }).model.caConfigMap, { name: 'models-ca', key: 'ca.crt' });
+      assert.deepEqual(paths({ model: { ...model, uri: 'http://127.0.0.1/m.onnx' } }), [
+        'spec.model.caConfigMap',
+      ]);
+      assert.deepEqual(paths({ model: { ...model, caConfigMap: { key: 'x' } } }), [
+        'spec.model.caConfigMap.name',
+      ]);
+    });
+
     it('requires minReplicas ≤ maxReplicas', () => {
       assert.match(
         messageFor({ model: FILE_MODEL, autoscaling: { minReplicas: 6 } }, 'spec.autoscaling.minReplicas'),
@@ -149,7 +176,11 @@ describe('spec validation and defaulting', () => {
     it('carries the same messages as the CRD', () => {
       const crd = crdYaml();
       const result = validateSpec({ model: { uri: 'ftp://x/y.onnx' }, drift: { warningThreshold: 1 } });
-      for (const issue of result.errors) assert.ok(crd.includes(issue.message), issue.message);
+      const more = validateSpec({
+        model: { uri: 'http://u:p@x/y.onnx', sha256: SHA, caConfigMap: { name: 'ca' } },
+      });
+      for (const issue of [...result.errors, ...more.errors])
+        assert.ok(crd.includes(issue.message), issue.message);
     });
   });
 
