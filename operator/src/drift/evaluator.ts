@@ -19,7 +19,11 @@ import {
   predictionsByLabelQuery,
   type ModelSeries,
 } from './promql';
-import { PrometheusError, instantQuery, type Sample } from './prometheus';
+import { PrometheusError, instantQuery, truncateText, type Sample } from './prometheus';
+
+/** The drift message of a model whose own Prometheus URL the operator does not allow. */
+export const FORBIDDEN_URL_MESSAGE =
+  'spec.drift.prometheusUrl is not allowed by this operator (--allow-model-prometheus-url=false); remove it to evaluate drift against the Prometheus the operator is configured with';
 
 /** What the reconciler writes for a model: status.drift, the DriftDetected condition, the annotations. */
 export interface DriftReport {
@@ -40,6 +44,10 @@ export interface DriftEvaluatorOptions {
   scoreTolerance?: number;
   /** First retry delay after a failed evaluation (doubles, capped at the interval). */
   retryBaseMs?: number;
+  /** Whether spec.drift.prometheusUrl may be used (--allow-model-prometheus-url); default true. */
+  allowModelPrometheusUrl?: boolean;
+  /** Largest Prometheus reply read (--prometheus-max-response-bytes). */
+  maxResponseBytes?: number;
 }
 
 interface Target {
@@ -47,6 +55,8 @@ interface Target {
   series: ModelSeries;
   spec: DriftSpec;
   url: string;
+  /** the model names its own Prometheus and the operator does not allow that */
+  forbidden: boolean;
   intervalMs: number;
   dueAt: number;
   failures: number;
@@ -136,12 +146,14 @@ export class DriftEvaluator {
     const key = `${sm.metadata.namespace}/${sm.metadata.name}`;
     const spec = sm.spec.drift;
     const url = spec.prometheusUrl ?? this.options.defaultPrometheusUrl;
+    const forbidden = spec.prometheusUrl !== undefined && this.options.allowModelPrometheusUrl === false;
     const intervalMs = parseDuration(spec.interval) ?? 60_000;
     const existing = this.targets.get(key);
     if (existing) {
       const changed = existing.url !== url || JSON.stringify(existing.spec) !== JSON.stringify(spec);
       existing.spec = spec;
       existing.url = url;
+      existing.forbidden = forbidden;
       existing.intervalMs = intervalMs;
       if (changed) existing.dueAt = 0;
       return;
@@ -152,6 +164,7 @@ export class DriftEvaluator {
       series: { namespace: sm.metadata.namespace, model: sm.metadata.name },
       spec,
       url,
+      forbidden,
       intervalMs,
       dueAt: 0,
       failures: 0,
@@ -196,6 +209,7 @@ export class DriftEvaluator {
     let failed = false;
     const down = this.unreachable.get(url);
     try {
+      if (target.forbidden) throw new PrometheusError(FORBIDDEN_URL_MESSAGE);
       if (down && down.until > Date.now()) throw new PrometheusError(down.message);
       assessment = assess(await this.fetch(url, series, spec.window), spec);
       this.unreachable.delete(url);
@@ -204,7 +218,10 @@ export class DriftEvaluator {
       );
     } catch (error) {
       if (!(error instanceof PrometheusError) && !(error instanceof RangeError)) {
-        this.log.error('drift evaluation failed unexpectedly', { model: target.key, error: String(error) });
+        this.log.error('drift evaluation failed unexpectedly', {
+          model: target.key,
+          error: truncateText(String(error)),
+        });
       }
       failed = true;
       const message = error instanceof Error ? error.message : String(error);
@@ -242,9 +259,12 @@ export class DriftEvaluator {
     }
 
     const held = next.status !== assessment.status;
-    const message = held
-      ? `${assessment.message}; the status stays ${next.status} until the next evaluation agrees`
-      : assessment.message;
+    // status.drift.message, the condition and the events built from them: at most 1 KiB
+    const message = truncateText(
+      held
+        ? `${assessment.message}; the status stays ${next.status} until the next evaluation agrees`
+        : assessment.message,
+    );
     const report: DriftReport = {
       drift: {
         status: next.status,
@@ -270,7 +290,8 @@ export class DriftEvaluator {
   }
 
   private async fetch(url: string, series: ModelSeries, window: string): Promise<WindowData> {
-    const q = (query: string): Promise<Sample[]> => instantQuery(url, query, this.queryTimeoutMs);
+    const q = (query: string): Promise<Sample[]> =>
+      instantQuery(url, query, this.queryTimeoutMs, this.options.maxResponseBytes);
     const [live, baseline, labels, positiveRate, samples] = await Promise.all([
       q(confidenceBucketsQuery(series, window)),
       q(baselineRatioQuery(series)),
