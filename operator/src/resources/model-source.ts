@@ -13,16 +13,26 @@ export class ModelUriError extends Error {
   override readonly name = 'ModelUriError';
 }
 
+/** Scheme, host and path of `uri`: credentials and a signed query never reach status or logs. */
+export function redactUri(uri: string): string {
+  try {
+    const u = new URL(uri);
+    return `${u.protocol}//${u.host}${u.pathname}`;
+  } catch {
+    return `(a URI of ${uri.length} characters)`;
+  }
+}
+
 export function modelLocation(model: ModelSource): ModelLocation {
   const { uri } = model;
   if (uri.startsWith('file:///')) return { kind: 'file', path: uri.slice('file://'.length) };
   const pvc = /^pvc:\/\/([^/]+)\/(.+)$/.exec(uri);
   if (pvc) return { kind: 'pvc', claimName: pvc[1], path: pvc[2].replace(/^\/+/, '') };
   if (uri.startsWith('http://') || uri.startsWith('https://')) {
-    if (!model.sha256) throw new ModelUriError(`model.sha256 is required for ${uri}`);
+    if (!model.sha256) throw new ModelUriError(`model.sha256 is required for ${redactUri(uri)}`);
     return { kind: 'http', url: uri, sha256: model.sha256 };
   }
   throw new ModelUriError(
-    `unsupported model uri ${uri}: use file:///PATH, pvc://CLAIM/PATH, http:// or https://`,
+    `unsupported model uri ${redactUri(uri)}: use file:///PATH, pvc://CLAIM/PATH, http:// or https://`,
   );
 }

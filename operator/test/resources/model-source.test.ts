@@ -29,5 +29,11 @@ describe('model locations', () => {
   it('refuses a download without sha256 and an unknown scheme', () => {
     assert.throws(() => modelLocation({ uri: 'http://x.example/m.onnx' }), ModelUriError);
     assert.throws(() => modelLocation({ uri: 's3://b/m.onnx' }), ModelUriError);
+    // the message never carries credentials or a signed query
+    assert.throws(
+      () => modelLocation({ uri: 'https://u:s3cret@x.example/m.onnx?sig=t0ken' }),
+      (err: Error) =>
+        /https:\/\/x\.example\/m\.onnx/.test(err.message) && !/s3cret|t0ken|u:/.test(err.message),
+    );
   });
 });
