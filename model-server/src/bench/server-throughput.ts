@@ -189,7 +189,10 @@ async function main(): Promise<void> {
     ref.stop();
   }
 
-  const server = await spawnServer({ args: ['serve', '--model', values.model!], env: { HOST: '127.0.0.1' } });
+  const server = await spawnServer({
+    args: ['serve', '--model', values.model!],
+    env: { HOST: '127.0.0.1', DRAIN_SECONDS: '0' },
+  });
   let failed = false;
   for (const s of scenarios) {
     const { row, bad } = await measure(s.name, server.url, server.proc.pid!, s, opts);
