@@ -376,39 +376,27 @@ describe('fetch-model address policy (real process, local TLS server with a test
   const out = () => join(dir, 'out', 'imdb.onnx');
   afterEach(() => rmSync(join(dir, 'out'), { recursive: true, force: true }));
   const allowLoopback = { FETCH_ALLOWED_CIDRS: '127.0.0.1/32' };
+  /** fetch-model of `uri` into out(); `ca` adds --ca-file with the test CA. */
+  const fetchUri = (uri: string, env: Record<string, string>, opts: { ca?: boolean } = {}) =>
+    fetchModel(['--uri', uri, '--sha256', sha, '--out', out(), ...(opts.ca ? ['--ca-file', ca] : [])], env);
+  /** the local TLS server, trusted, with loopback allow-listed */
+  const fetchLocal = (path: string) =>
+    fetchUri(`https://127.0.0.1:${port}${path}`, allowLoopback, { ca: true });
 
   it('downloads over TLS from an allow-listed loopback address, trusting the CA given by --ca-file', async () => {
-    const run = await fetchModel(
-      [
-        '--uri',
-        `https://127.0.0.1:${port}/models/imdb.onnx`,
-        '--sha256',
-        sha,
-        '--out',
-        out(),
-        '--ca-file',
-        ca,
-      ],
-      allowLoopback,
-    );
+    const run = await fetchLocal('/models/imdb.onnx');
     assert.equal(run.code, 0, run.output);
     assert.ok(readFileSync(out()).equals(bytes));
     // without the CA the certificate is not trusted
     rmSync(out());
-    const untrusted = await fetchModel(
-      ['--uri', `https://127.0.0.1:${port}/models/imdb.onnx`, '--sha256', sha, '--out', out()],
-      allowLoopback,
-    );
+    const untrusted = await fetchUri(`https://127.0.0.1:${port}/models/imdb.onnx`, allowLoopback);
     assert.equal(untrusted.code, 1);
     assert.match(untrusted.output, /certificate/);
   });
 
   it('refuses the cloud metadata address without connecting, even written as IPv4-mapped IPv6', async () => {
     for (const host of ['169.254.169.254', '[::ffff:169.254.169.254]']) {
-      const run = await fetchModel(
-        ['--uri', `https://${host}/latest/meta-data/model.onnx`, '--sha256', sha, '--out', out()],
-        {},
-      );
+      const run = await fetchUri(`https://${host}/latest/meta-data/model.onnx`, {});
       assert.equal(run.code, 1, run.output);
       assert.match(
         run.output,
@@ -417,46 +405,25 @@ describe('fetch-model address policy (real process, local TLS server with a test
       // a connection attempt to that unrouted address would have taken until the timeout
       assert.ok(run.ms < 5_000, `took ${run.ms} ms`);
     }
-    const redirected = await fetchModel(
-      ['--uri', `https://127.0.0.1:${port}/to-metadata`, '--sha256', sha, '--out', out(), '--ca-file', ca],
-      allowLoopback,
-    );
+    const redirected = await fetchLocal('/to-metadata');
     assert.equal(redirected.code, 1);
     assert.match(redirected.output, /169\.254\.169\.254, a link-local address/);
   });
 
   it('refuses private and loopback addresses, literal or after DNS, unless allow-listed', async () => {
-    const literal = await fetchModel(
-      ['--uri', 'https://10.1.2.3/m.onnx', '--sha256', sha, '--out', out()],
-      {},
-    );
+    const literal = await fetchUri('https://10.1.2.3/m.onnx', {});
     assert.equal(literal.code, 1);
     assert.match(literal.output, /10\.1\.2\.3 is 10\.1\.2\.3, a private address \(RFC 1918\)/);
     // localhost goes through DNS: the check runs on what it resolves to
     const before = seen.length;
-    const named = await fetchModel(
-      [
-        '--uri',
-        `https://localhost:${port}/models/imdb.onnx`,
-        '--sha256',
-        sha,
-        '--out',
-        out(),
-        '--ca-file',
-        ca,
-      ],
-      {},
-    );
+    const named = await fetchUri(`https://localhost:${port}/models/imdb.onnx`, {}, { ca: true });
     assert.equal(named.code, 1, named.output);
     assert.match(named.output, /localhost is (127\.0\.0\.1|::1), a loopback address/);
     assert.equal(seen.length, before, 'the server was reached');
   });
 
   it('refuses a redirect from https to plain http', async () => {
-    const run = await fetchModel(
-      ['--uri', `https://127.0.0.1:${port}/to-http`, '--sha256', sha, '--out', out(), '--ca-file', ca],
-      allowLoopback,
-    );
+    const run = await fetchLocal('/to-http');
     assert.equal(run.code, 1, run.output);
     assert.match(run.output, /redirects from https to http:\/\/127\.0\.0\.1:\d+; refusing to leave TLS/);
     assert.equal(existsSync(out()), false);
@@ -465,27 +432,16 @@ describe('fetch-model address policy (real process, local TLS server with a test
   it('never logs the credentials or the query string of the URL', async () => {
     for (const path of ['models/imdb.onnx', 'missing.onnx']) {
       rmSync(join(dir, 'out'), { recursive: true, force: true });
-      const run = await fetchModel(
-        [
-          '--uri',
-          `https://model-reader:s3cr3t-pass@127.0.0.1:${port}/${path}?X-Amz-Signature=s1gn4ture&token=t0ken`,
-          '--sha256',
-          sha,
-          '--out',
-          out(),
-          '--ca-file',
-          ca,
-        ],
+      const run = await fetchUri(
+        `https://model-reader:s3cr3t-pass@127.0.0.1:${port}/${path}?X-Amz-Signature=s1gn4ture&token=t0ken`,
         allowLoopback,
+        { ca: true },
       );
       assert.equal(run.code, path === 'missing.onnx' ? 1 : 0, run.output);
       assert.doesNotMatch(run.output, /s3cr3t|model-reader|s1gn4ture|t0ken|X-Amz/);
       assert.match(run.output, new RegExp(`https://127\\.0\\.0\\.1:${port}/${path.replace('.', '\\.')}`));
     }
-    const notUrl = await fetchModel(
-      ['--uri', 'https://user:s3cr3t@[broken/x', '--sha256', sha, '--out', out()],
-      {},
-    );
+    const notUrl = await fetchUri('https://user:s3cr3t@[broken/x', {});
     assert.equal(notUrl.code, 1);
     assert.doesNotMatch(notUrl.output, /s3cr3t/);
   });
@@ -495,19 +451,7 @@ describe('fetch-model address policy (real process, local TLS server with a test
     const stale = join(dir, 'out', '.imdb.onnx.4242.deadbeef.part');
     writeFileSync(stale, 'half a model');
     writeFileSync(join(dir, 'out', 'other.part'), 'not ours');
-    const run = await fetchModel(
-      [
-        '--uri',
-        `https://127.0.0.1:${port}/models/imdb.onnx`,
-        '--sha256',
-        sha,
-        '--out',
-        out(),
-        '--ca-file',
-        ca,
-      ],
-      allowLoopback,
-    );
+    const run = await fetchLocal('/models/imdb.onnx');
     assert.equal(run.code, 0, run.output);
     assert.deepEqual(readdirSync(join(dir, 'out')).sort(), ['imdb.onnx', 'other.part']);
     assert.match(run.output, /removed a partial download left by an earlier run/);
