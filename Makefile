@@ -73,7 +73,7 @@ clean: ## Remove build output (keeps caches)
 ##@ Test
 
 .PHONY: test
-test: system-deps build lint test-unit test-integration ## Install, build, lint and run every test suite (what CI runs)
+test: system-deps build lint test-unit test-integration test-e2e ## Install, build, lint and run every test suite (what CI runs)
 
 .PHONY: test-unit
 test-unit: build ## Fast unit tests of every workspace
@@ -241,8 +241,8 @@ bench-train: build ## Train the sample model from scratch into .bench/ and time 
 BENCH_OPERATOR_ARGS ?=
 
 .PHONY: bench-operator
-bench-operator: build ## cluster-up, then the operator with 500 SentimentModels: time to Ready, writes per model, RSS, CPU, idle writes
-	SHARED=$(SHARED) hack/cluster.sh up
+bench-operator: build ## cluster-up (kwok nodes only), then the operator with 500 SentimentModels: time to Ready, writes per model, RSS, CPU, idle writes
+	SHARED=$(SHARED) REAL_NODE=no hack/cluster.sh up
 	node hack/tools/dist/src/bench/operator-bench.js $(BENCH_OPERATOR_ARGS)
 
 ##@ Local cluster
@@ -252,9 +252,17 @@ system-deps: ## Install missing Debian packages the tests need (prometheus, prom
 	hack/install-system-deps.sh
 	@hack/install-hadolint.sh >/dev/null
 
+# auto: the real node (hack/node.sh) starts beside the kwok nodes where this machine can run it (Linux,
+# root); yes: fail where it cannot; no: kwok nodes only.
+REAL_NODE ?= auto
+
 .PHONY: cluster-up
-cluster-up: ## Build (once, cached in .cache/bin) and start the local control plane; idempotent
-	SHARED=$(SHARED) hack/cluster.sh up
+cluster-up: ## Build (once, cached in .cache/bin) and start the local cluster, with the real node where it can run (REAL_NODE=auto|yes|no); idempotent
+	SHARED=$(SHARED) REAL_NODE=$(REAL_NODE) NODE_VERSION=$(NODE_VERSION) SERVER_IMAGE=$(SERVER_IMAGE) OPERATOR_IMAGE=$(OPERATOR_IMAGE) hack/cluster.sh up
+
+.PHONY: images
+images: node ## Build the pause, base (Debian + Node 24), model-server and operator images with buildah (no Docker) and load them into the real node
+	NODE_VERSION=$(NODE_VERSION) SERVER_IMAGE=$(SERVER_IMAGE) OPERATOR_IMAGE=$(OPERATOR_IMAGE) hack/images.sh
 
 .PHONY: cluster-down
 cluster-down: ## Stop the processes cluster-up started and remove .testenv (keeps .testenv/logs)
@@ -269,8 +277,15 @@ cluster-status: ## Show which local cluster components run
 	hack/cluster.sh status
 
 .PHONY: test-integration
-test-integration: build ## cluster-up, the integration suites, cluster-down (also on failure; KEEP_CLUSTER=1 keeps it)
-	SHARED=$(SHARED) hack/cluster.sh up
+test-integration: build ## cluster-up (kwok nodes only), the integration suites, cluster-down (also on failure; KEEP_CLUSTER=1 keeps it)
+	SHARED=$(SHARED) REAL_NODE=no hack/cluster.sh up
 	rc=0; (cd operator && npx mocha --config .mocharc.integration.json 'dist/test/integration/**/*.test.js') || rc=$$?; \
 	  if [[ -z "$${KEEP_CLUSTER:-}" ]]; then hack/cluster.sh down; fi; \
+	  exit $$rc
+
+.PHONY: test-e2e
+test-e2e: build ## cluster-up with the real node (it must run here), the real-pod suite (operator/test/e2e), cluster-down, then check the host is as before
+	SHARED=$(SHARED) REAL_NODE=yes NODE_VERSION=$(NODE_VERSION) SERVER_IMAGE=$(SERVER_IMAGE) OPERATOR_IMAGE=$(OPERATOR_IMAGE) hack/cluster.sh up
+	rc=0; (cd operator && npx mocha --config .mocharc.e2e.json 'dist/test/e2e/**/*.test.js') || rc=$$?; \
+	  if [[ -z "$${KEEP_CLUSTER:-}" ]]; then hack/cluster.sh down; hack/cluster.sh check-clean || rc=1; fi; \
 	  exit $$rc

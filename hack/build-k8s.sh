@@ -14,30 +14,18 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=hack/lib.sh
 source "$ROOT/hack/lib.sh"
 
-build_go() {
-  # build_go <module dir> <ldflags> <output dir> <package>...
-  local moddir="$1" ldflags="$2" out="$3"
-  shift 3
-  (
-    cd "$moddir"
-    CGO_ENABLED=0 go build -trimpath -buildvcs=false -mod=readonly \
-      -ldflags="-s -w $ldflags" -o "$out/" "$@"
-  )
-}
-
 main() {
   local print=false
   if [[ "${1:-}" == "--print" ]]; then print=true; fi
 
   need_go
-  mkdir -p "$BIN_CACHE"
-  # One build at a time (parallel `make` targets, two terminals): wait for the other one.
-  exec 9>"$BIN_CACHE/.build.lock"
-  flock 9
+  build_lock
 
   local -a k8s_pkgs=() k8s_names=()
   local name
-  for name in kube-apiserver kube-controller-manager kube-scheduler; do
+  # kubelet and kube-proxy run the real node (hack/node.sh); they share the one `go build` so the
+  # packages they have in common with the control plane compile once.
+  for name in kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy; do
     if [[ ! -x "$(component_bin "$name")" ]]; then
       k8s_pkgs+=("k8s.io/kubernetes/cmd/$name")
       k8s_names+=("$name")
@@ -97,7 +85,7 @@ main() {
   fi
 
   if $print; then
-    for name in etcd kube-apiserver kube-controller-manager kube-scheduler kwok; do
+    for name in etcd kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kwok; do
       echo "$name $(component_bin "$name")"
     done
     echo "kubectl $(resolve_kubectl)"

@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
 # Local control plane for tests and the demo: the real etcd, kube-apiserver,
 # kube-controller-manager and kube-scheduler, built from the pinned upstream Go modules, plus kwok
-# for fake nodes (pods are scheduled onto them and reported Running and Ready; no containers run).
-# Everything listens on 127.0.0.1; state, pid files and logs live in .testenv/.
+# for fake nodes (pods are scheduled onto them and reported Running and Ready; no containers run),
+# and, where it can run, a real node (hack/node.sh: containerd, kubelet, kube-proxy, CoreDNS,
+# metrics-server) on which pods really run; the kwok nodes are then tainted, so pods land on it.
+# State, pid files and logs live in .testenv/.
 #
 #   hack/cluster.sh up                  build what is missing, start, wait until ready (idempotent)
-#   hack/cluster.sh down                stop the processes `up` started (by pid), remove the state
+#   hack/cluster.sh down                stop the processes `up` started (by pid), remove the state and
+#                                       undo what the real node changed on the host
+#   hack/cluster.sh check-clean         after down: fail if the real node left anything on the host
+#   hack/cluster.sh load-image <tar>    load a docker-archive into the real node's containerd
 #   hack/cluster.sh restart-apiserver [--kill]
 #                                       stop (SIGTERM, or SIGKILL: a crash) and start only
 #                                       kube-apiserver, wait until ready
@@ -16,7 +21,10 @@
 #   APISERVER_PORT=16443 ETCD_CLIENT_PORT=12379 ETCD_PEER_PORT=12380
 #   KCM_PORT=16257 SCHEDULER_PORT=16259 KWOK_PORT=16247
 # Other knobs: KWOK_NODES=2, CLUSTER_TIMEOUT=120 (seconds to wait for readiness),
-#   SHARED=../shared (for crds/prometheus-operator/), KUBECTL (kubectl binary to use).
+#   SHARED=../shared (for crds/prometheus-operator/), KUBECTL (kubectl binary to use),
+#   REAL_NODE=auto|yes|no: with auto (the default) the real node starts when this machine can run it
+#   (Linux, root, cgroups, overlayfs) and `up` says why not otherwise; yes fails instead; no keeps
+#   the kwok nodes alone. hack/node.sh lists the real node's own settings (NODE_IP, ports).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -32,14 +40,13 @@ PORTS_FILE="$TESTENV/ports.env"
 SHARED="${SHARED:-$ROOT/../shared}"
 CLUSTER_TIMEOUT="${CLUSTER_TIMEOUT:-120}"
 KWOK_NODES="${KWOK_NODES:-2}"
-# Order of start; stopped in reverse.
-COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)
-# The apiserver must advertise a non-loopback address (it publishes it in the `kubernetes`
-# Endpoints, which reject loopback). Nothing dials it here: clients use 127.0.0.1. This is
-# TEST-NET-1 (RFC 5737), never routed, so no machine's network setup matters.
-ADVERTISE_ADDRESS="${ADVERTISE_ADDRESS:-192.0.2.1}"
+# Order of start; stopped in reverse. load_ports adds the real node's (NODE_COMPONENTS) in that mode.
+CONTROL_PLANE=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)
+COMPONENTS=("${CONTROL_PLANE[@]}")
 SERVICE_CIDR="10.96.0.0/16"
 SERVICE_IP="10.96.0.1"
+# shellcheck source=hack/node.sh
+source "$ROOT/hack/node.sh"
 
 load_ports() {
   if [[ -f "$PORTS_FILE" ]]; then
@@ -52,6 +59,21 @@ load_ports() {
   KCM_PORT="${KCM_PORT:-16257}"
   SCHEDULER_PORT="${SCHEDULER_PORT:-16259}"
   KWOK_PORT="${KWOK_PORT:-16247}"
+  CLUSTER_MODE="${CLUSTER_MODE:-kwok}"
+  COMPONENTS=("${CONTROL_PLANE[@]}")
+  if [[ "$CLUSTER_MODE" == real-node ]]; then
+    COMPONENTS+=("${NODE_COMPONENTS[@]}")
+    # Pods reach the apiserver through the `kubernetes` Service, whose endpoint is the advertised
+    # address: the node's own, on its bridge, where the apiserver listens (and nowhere else).
+    API_HOST="$NODE_IP"
+    ADVERTISE_ADDRESS="$NODE_IP"
+  else
+    # The apiserver must advertise a non-loopback address (it publishes it in the `kubernetes`
+    # Endpoints, which reject loopback). With kwok alone nothing dials it: clients use 127.0.0.1.
+    # TEST-NET-1 (RFC 5737).
+    API_HOST=127.0.0.1
+    ADVERTISE_ADDRESS="${ADVERTISE_ADDRESS:-192.0.2.1}"
+  fi
 }
 
 kctl() { "$KUBECTL_BIN" --kubeconfig "$KUBECONFIG_FILE" "$@"; }
@@ -216,7 +238,7 @@ kind: Config
 clusters:
   - name: sentiment-local
     cluster:
-      server: https://127.0.0.1:$APISERVER_PORT
+      server: https://$API_HOST:$APISERVER_PORT
       certificate-authority-data: $(base64 -w0 <"$PKI/ca.crt")
 users:
   - name: $stem
@@ -251,8 +273,19 @@ start_etcd() {
 }
 
 start_apiserver() {
+  local -a node_flags=()
+  # shellcheck disable=SC2054 # the commas belong to the flag values
+  if [[ "$CLUSTER_MODE" == real-node ]]; then
+    # logs, exec and port-forward dial the kubelet by its InternalIP (no DNS name for the node) with
+    # a client certificate; the aggregator dials metrics-server's endpoint directly.
+    node_flags=(--kubelet-client-certificate="$PKI/apiserver-kubelet-client.crt"
+      --kubelet-client-key="$PKI/apiserver-kubelet-client.key"
+      --kubelet-certificate-authority="$PKI/ca.crt"
+      --kubelet-preferred-address-types=InternalIP,Hostname
+      --enable-aggregator-routing=true)
+  fi
   start_proc kube-apiserver "$(component_bin kube-apiserver)" \
-    --bind-address=127.0.0.1 \
+    --bind-address="$API_HOST" \
     --secure-port="$APISERVER_PORT" \
     --advertise-address="$ADVERTISE_ADDRESS" \
     --etcd-servers="http://127.0.0.1:$ETCD_CLIENT_PORT" \
@@ -273,6 +306,7 @@ start_apiserver() {
     --service-cluster-ip-range="$SERVICE_CIDR" \
     --allow-privileged=true \
     --profiling=false \
+    "${node_flags[@]}" \
     --v=1
 }
 
@@ -332,6 +366,15 @@ start_kwok() {
     --tls-private-key-file="$PKI/apiserver.key"
 }
 
+kwok_taints() {
+  # With a real node, pods belong there: the kwok nodes take only pods that tolerate this taint.
+  if [[ "$CLUSTER_MODE" == real-node ]]; then
+    echo '[{ key: kwok.x-k8s.io/node, value: fake, effect: NoSchedule }]'
+  else
+    echo '[]'
+  fi
+}
+
 apply_nodes() {
   local i
   for ((i = 0; i < KWOK_NODES; i++)); do
@@ -351,7 +394,8 @@ metadata:
     kubernetes.io/os: linux
     kubernetes.io/role: agent
     node-role.kubernetes.io/agent: ""
-spec: {}
+spec:
+  taints: $(kwok_taints)
 status:
   allocatable:
     cpu: "16"
@@ -368,6 +412,35 @@ EOF
 # ---------------------------------------------------------------- readiness
 
 apiserver_ready() { [[ "$(kctl get --raw=/readyz 2>/dev/null)" == ok ]]; }
+
+choose_mode() {
+  # Sets CLUSTER_MODE from REAL_NODE (auto|yes|no) and says which cluster this is.
+  local why
+  case "${REAL_NODE:-auto}" in
+    no | false | 0)
+      CLUSTER_MODE=kwok
+      log "kwok nodes only (REAL_NODE=${REAL_NODE}): pods are scheduled but no container runs"
+      ;;
+    yes | true | 1)
+      why="$(node_why_not)"
+      [[ -z "$why" ]] || die "REAL_NODE=$REAL_NODE, but the real node cannot run here: $why"
+      CLUSTER_MODE=real-node
+      ;;
+    auto)
+      why="$(node_why_not)"
+      if [[ -z "$why" ]]; then
+        CLUSTER_MODE=real-node
+      else
+        CLUSTER_MODE=kwok
+        log "kwok nodes only: the real node cannot run here ($why); pods are scheduled but no container runs"
+      fi
+      ;;
+    *) die "REAL_NODE must be auto, yes or no, not '$REAL_NODE'" ;;
+  esac
+  if [[ "$CLUSTER_MODE" == real-node ]]; then
+    log "with a real node ($NODE_NAME, $NODE_IP): pods run in containerd; REAL_NODE=no for kwok nodes alone"
+  fi
+}
 
 healthz_ok() {
   # The secure ports of kube-controller-manager and kube-scheduler allow /healthz anonymously.
@@ -441,11 +514,21 @@ up() {
   KUBECTL_BIN="$(resolve_kubectl)"
   [[ -x "$KUBECTL_BIN" ]] || die "kubectl not found at $KUBECTL_BIN"
 
+  choose_mode
+  load_ports
   check_ports_free
   mkdir -p "$TESTENV" "$PIDS" "$LOGS" "$TESTENV/bin"
+  if [[ "$CLUSTER_MODE" == real-node ]]; then
+    node_prepare
+    node_record_host
+    node_bridge_up
+  fi
   local c
   for c in "${COMPONENTS[@]}"; do : >"$LOGS/$c.log"; done
   cat >"$PORTS_FILE" <<EOF
+CLUSTER_MODE=$CLUSTER_MODE
+NODE_NAME=$NODE_NAME
+NODE_IP=$NODE_IP
 APISERVER_PORT=$APISERVER_PORT
 ETCD_CLIENT_PORT=$ETCD_CLIENT_PORT
 ETCD_PEER_PORT=$ETCD_PEER_PORT
@@ -485,6 +568,9 @@ EOF
     fail_up "kwok nodes not Ready"
   wait_until "the default service account" "$CLUSTER_TIMEOUT" kctl get serviceaccount default -n default ||
     fail_up "no default service account (kube-controller-manager)"
+  if [[ "$CLUSTER_MODE" == real-node ]]; then
+    node_up || fail_up "the real node did not become ready"
+  fi
 
   log "local cluster ready in $((SECONDS - start)) s; logs in $LOGS"
   print_env
@@ -492,8 +578,11 @@ EOF
 
 down() {
   load_ports
-  # Clients first (together), then kube-apiserver, then etcd.
+  KUBECTL_BIN="${KUBECTL_BIN:-$(resolve_kubectl)}"
+  # Clients first (together); the real node next, while the apiserver can still tell its kubelet to
+  # stop the pods; then kube-apiserver, then etcd.
   stop_procs kwok kube-scheduler kube-controller-manager
+  node_down
   stop_procs kube-apiserver
   stop_procs etcd
   if [[ -d "$TESTENV" ]]; then
@@ -521,6 +610,26 @@ restart_apiserver() {
   log "kube-apiserver restarted (pid $(pid_of kube-apiserver))"
 }
 
+check_clean() {
+  # After down: everything the real node changed on the host is as `up` found it.
+  load_ports
+  local before="$LOGS/host-before-node.txt"
+  if [[ ! -f "$before" ]]; then
+    log "no real node ran (no $before); nothing to check"
+    return 0
+  fi
+  if pid_of kube-apiserver >/dev/null || [[ -d "$NODE_DIR" ]]; then die "the cluster still runs; run down first"; fi
+  local diff
+  if diff="$(diff <(grep -v '^sysctl ' "$before"; grep '^sysctl ' "$before") \
+    <(node_host_state | grep -v '^sysctl '; node_host_state | grep '^sysctl '))"; then
+    log "host clean: no process, mount, iptables chain, cgroup, bridge, sysctl change or directory left"
+  else
+    log "the real node left this behind (< before up, > now):"
+    echo "$diff" >&2
+    return 1
+  fi
+}
+
 status() {
   load_ports
   local c pid rc=0
@@ -540,12 +649,17 @@ case "${1:-}" in
   down) down ;;
   restart-apiserver) restart_apiserver "${2:-}" ;;
   status) status ;;
+  check-clean) check_clean ;;
+  load-image)
+    load_ports
+    node_load_image "${2:?usage: $0 load-image <docker-archive.tar>}"
+    ;;
   env)
     load_ports
     print_env
     ;;
   *)
-    echo "usage: $0 up|down|restart-apiserver [--kill]|status|env" >&2
+    echo "usage: $0 up|down|restart-apiserver [--kill]|status|check-clean|load-image <tar>|env" >&2
     exit 2
     ;;
 esac

