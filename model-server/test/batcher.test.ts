@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { Batcher } from '../src/server/batcher';
+import { Batcher, type Gone } from '../src/server/batcher';
 
 /** A fake model: row i of a batch is [length of text, index of the text within its batch]. */
 function recorder(delayMs = 0) {
@@ -21,7 +21,32 @@ const text = (id: number): string => `${'x'.repeat(id % 7)}:${id}`;
 const rows = (out: Float32Array): number[][] =>
   Array.from({ length: out.length / 2 }, (_, i) => [out[2 * i], out[2 * i + 1]]);
 
+/** What app.ts does when a client leaves. */
+function leave(gone: Gone & { aborted: boolean }): void {
+  gone.aborted = true;
+  gone.onabort?.();
+}
+
 describe('micro-batcher', () => {
+  it('drops the waiting texts of a request whose client left, and computes the others', async () => {
+    const fake = recorder(30);
+    const b = new Batcher(fake.run, { maxBatchSize: 2, windowMs: 0, concurrency: 1, width: 2 });
+    const first = b.submit([text(1), text(2)]); // dispatched at once: computed whatever happens
+    const goneA = { aborted: false, onabort: null };
+    const left = b.submit([text(3), text(4), text(5)], goneA);
+    const stays = b.submit([text(6)], { aborted: false, onabort: null });
+    assert.equal(b.pending, 4);
+    leave(goneA);
+    assert.equal(b.pending, 1);
+    await assert.rejects(left, /the client has gone/);
+    assert.deepEqual(rows(await stays), [[text(6).length, 6]]);
+    await first;
+    assert.deepEqual(fake.calls, [[text(1), text(2)], [text(6)]]);
+    // a request that has already left is refused without queueing
+    await assert.rejects(b.submit([text(7)], { aborted: true, onabort: null }), /the client has gone/);
+    assert.equal(goneA.onabort, null, 'the listener is dropped once the job is settled');
+  });
+
   it('coalesces concurrent submissions into one call and gives every caller its own rows in order', async () => {
     const fake = recorder();
     const b = new Batcher(fake.run, { maxBatchSize: 64, windowMs: 5, concurrency: 1, width: 2 });

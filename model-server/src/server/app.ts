@@ -3,6 +3,7 @@
 // from `predict` (the batcher).
 import { IncomingMessage, STATUS_CODES, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { Gone } from './batcher';
 import { BodyBudget, readJsonBody } from './body';
 import { HttpError, Overloaded } from './http-error';
 import type { Logger } from './logger';
@@ -27,8 +28,8 @@ export interface AppDeps {
   metrics: ServerMetrics;
   /** texts waiting for inference */
   queued(): number;
-  /** `signal` aborts when the client has gone: its texts are dropped unless already computed */
-  predict(texts: string[], signal: AbortSignal): Promise<Float32Array>;
+  /** `gone` aborts when the client has left: its texts are dropped unless already computed */
+  predict(texts: string[], gone: Gone): Promise<Float32Array>;
   state: AppState;
   logger: Logger;
   serverVersion: string;
@@ -43,7 +44,7 @@ interface Reply {
 
 /** What a handler gets besides the request: the client leaving, and its share of the body budget. */
 interface Exchange {
-  signal: AbortSignal;
+  gone: Gone & { aborted: boolean };
   hold: { bytes: number };
 }
 
@@ -85,7 +86,7 @@ export function createApp(deps: AppDeps): {
 
   const run = (texts: string[], ex: Exchange): Promise<Float32Array> => {
     if (deps.queued() + texts.length > limits.maxQueuedTexts) throw queueFull(texts.length);
-    return deps.predict(texts, ex.signal);
+    return deps.predict(texts, ex.gone);
   };
 
   const body = (req: IncomingMessage, ex: Exchange): Promise<unknown> =>
@@ -196,12 +197,13 @@ export function createApp(deps: AppDeps): {
     inFlight++;
     const match = resolve(req.url ?? '/');
     const route = match?.route ?? 'unmatched';
-    const gone = new AbortController();
+    const ex: Exchange = { gone: { aborted: false, onabort: null }, hold: { bytes: 0 } };
     // 'close' before the response is written: the client left, and nobody will read the answer
     res.once('close', () => {
-      if (!res.writableFinished) gone.abort();
+      if (res.writableFinished) return;
+      ex.gone.aborted = true;
+      ex.gone.onabort?.();
     });
-    const ex: Exchange = { signal: gone.signal, hold: { bytes: 0 } };
     let reply: Reply;
     try {
       if (!match) throw new HttpError(404, `no route ${req.method} ${(req.url ?? '').slice(0, 200)}`);
@@ -214,7 +216,7 @@ export function createApp(deps: AppDeps): {
     }
     budget.release(ex.hold);
     try {
-      if (!gone.signal.aborted) send(res, reply);
+      if (!ex.gone.aborted) send(res, reply);
     } catch (err) {
       logger.warn('could not send the response', { route, error: (err as Error).message });
     }

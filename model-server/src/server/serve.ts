@@ -84,7 +84,7 @@ export async function serve(config: ServeConfig, logger: Logger): Promise<number
     limits: config,
     metrics,
     queued: () => batcher.pending,
-    predict: (texts, signal) => batcher.submit(texts, signal),
+    predict: (texts, gone) => batcher.submit(texts, gone),
     state,
     logger,
     serverVersion: serverVersion(),
