@@ -105,20 +105,45 @@ export class Reconciler {
       const kinds = [...desired.present.map(kindOf), ...desired.absent];
       const observed = await Promise.all(kinds.map((k) => this.kube.get(k, namespace, name)));
       const current = new Map(kinds.map((k, i) => [k, observed[i]]));
-      for (const object of desired.present) {
-        const outcome = await this.applyChild(sm, object, current.get(kindOf(object)), changes, problems);
+      // Children are independent objects: apply them all at once, then collect in the desired order,
+      // so that a reconcile of a new model costs one round trip for its children, not one per child.
+      const outcomes = await Promise.all(
+        desired.present.map(async (object) => {
+          const own = { changes: [] as string[], problems: [] as Problem[] };
+          const outcome = await this.applyChild(
+            sm,
+            object,
+            current.get(kindOf(object)),
+            own.changes,
+            own.problems,
+          );
+          return { object, outcome, ...own };
+        }),
+      );
+      for (const { object, outcome, changes: c, problems: p } of outcomes) {
+        changes.push(...c);
+        problems.push(...p);
         if (!outcome.ok) applied = false;
         if (object.kind === DEPLOYMENT.kind) deployment = outcome.observed as V1Deployment | undefined;
       }
-      for (const kind of desired.absent) await this.deleteChild(kind, sm, current.get(kind), changes);
+      const deleted = await Promise.all(
+        desired.absent.map(async (kind) => {
+          const own: string[] = [];
+          await this.deleteChild(kind, sm, current.get(kind), own);
+          return own;
+        }),
+      );
+      changes.push(...deleted.flat());
     }
 
+    // Events go out beside the status write; the recorder never throws.
+    const events: Promise<void>[] = [];
     if (changes.length > 0) {
-      await this.events.record(stored, 'Normal', 'ChildrenApplied', changes.join(', '));
+      events.push(this.events.record(stored, 'Normal', 'ChildrenApplied', changes.join(', ')));
       this.logger.info('applied children', { namespace, sentimentmodel: name, changes });
     }
     for (const problem of problems)
-      await this.events.record(stored, 'Warning', problem.reason, problem.message);
+      events.push(this.events.record(stored, 'Warning', problem.reason, problem.message));
 
     const report =
       stored.spec.drift?.enabled === false ? undefined : this.drift?.report(`${namespace}/${name}`);
@@ -131,9 +156,12 @@ export class Reconciler {
       drift: report,
     });
     if (!sameStatus(stored.status, status)) {
-      await this.kube.updateStatus(stored, status);
+      await Promise.all([this.kube.updateStatus(stored, status), ...events]);
       await this.announceDrift(stored, status.drift);
+    } else {
+      await Promise.all(events);
     }
+    // After the status write: that one is preconditioned on the resourceVersion this patch changes.
     const annotations = annotationChanges(stored, status.drift);
     if (annotations) await this.kube.patchAnnotations(stored, annotations);
     return problems.length > 0 ? { requeueAfterMs: PROBLEM_RECHECK_MS } : {};

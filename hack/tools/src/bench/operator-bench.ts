@@ -64,7 +64,7 @@ import { coresBetween, memoryMb, readCpu, type CpuReading } from './proc-stats';
 const USAGE = `usage: node hack/tools/dist/src/bench/operator-bench.js [flags]
   --models N               SentimentModels to create (default 500)
   --concurrency N          the operator's --concurrency (default 4)
-  --idle-seconds S         idle window after settling, writes counted (default 30)
+  --idle-seconds S         idle window after settling, writes and reconciles counted (default 60)
   --create-concurrency N   create calls in flight (default 16)
   --timeout-seconds S      give up when not all are Ready after this long (default 600)
   --keep                   leave the namespace and the kwok node for inspection
@@ -92,7 +92,7 @@ function parseOptions(argv: string[]): Options | undefined {
     options: {
       models: { type: 'string', default: '500' },
       concurrency: { type: 'string', default: '4' },
-      'idle-seconds': { type: 'string', default: '30' },
+      'idle-seconds': { type: 'string', default: '60' },
       'create-concurrency': { type: 'string', default: '16' },
       'timeout-seconds': { type: 'string', default: '600' },
       keep: { type: 'boolean', default: false },
