@@ -1,6 +1,6 @@
 // The real server process against hostile and careless clients (issue 12): bodies sent one byte
 // per chunk, hundreds of maximal batches whose clients leave, SIGTERM while a batch is computed,
-// and deeply nested JSON. Each case measures what a client or the node would see: resident
+// deeply nested JSON, and clients too slow to finish their request. Each case measures what a client or the node would see: resident
 // memory, latency of the next request, exit code, resets and the error message.
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
@@ -190,6 +190,50 @@ describe('the model server under hostile clients (real process, sample model)', 
       assert.ok(took <= 2000, `the next request took ${took} ms`);
       assert.ok(peakMb <= 400, `RSS peaked at ${peakMb.toFixed(0)} MB`);
     });
+  });
+
+  it('cuts half-sent headers at HEADERS_TIMEOUT_MS and a trickled body at REQUEST_TIMEOUT_MS with a JSON 408', async () => {
+    const server = await startServer({ HEADERS_TIMEOUT_MS: '1000', REQUEST_TIMEOUT_MS: '2000' });
+    try {
+      /** Sends `head`, then one byte of `drip` every 200 ms; resolves when the server closes. */
+      const slowClient = (head: string, drip: string) =>
+        new Promise<{ ms: number; answer: string }>((resolve) => {
+          const started = Date.now();
+          let answer = '';
+          let timer: NodeJS.Timeout | undefined;
+          const s = connect(server.port, '127.0.0.1', () => {
+            s.write(head);
+            let i = 0;
+            timer = setInterval(() => i < drip.length && s.writable && s.write(drip[i++]), 200);
+          });
+          s.on('data', (c: Buffer) => (answer += c.toString()));
+          s.on('error', () => undefined);
+          s.on('close', () => {
+            clearInterval(timer);
+            resolve({ ms: Date.now() - started, answer });
+          });
+        });
+      const [headers, body] = await Promise.all([
+        slowClient('POST /predict HTTP/1.1\r\nHost: test\r\n', 'X-Slow: '.padEnd(200, 'a')),
+        slowClient(
+          'POST /predict HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n',
+          '{"text": "'.padEnd(400, 'b'),
+        ),
+      ]);
+      console.log(`      half-sent headers cut after ${headers.ms} ms, a trickled body after ${body.ms} ms`);
+      for (const [what, got, limit] of [
+        ['headers', headers, 1000],
+        ['body', body, 2000],
+      ] as const) {
+        assert.match(got.answer, /^HTTP\/1\.1 408 /, `${what}: ${got.answer.slice(0, 100)}`);
+        assert.match(got.answer, /"error":/);
+        // Node checks the timeouts once a second (connectionsCheckingInterval)
+        assert.ok(got.ms >= limit - 100 && got.ms < limit + 2500, `${what}: closed after ${got.ms} ms`);
+      }
+      assert.equal((await predict(server.port, { text: 'still serving' })).status, 200);
+    } finally {
+      assert.equal(await server.stop(), 0);
+    }
   });
 
   it('on SIGTERM during a batch keeps serving through the drain period, resets nothing and exits 0', async () => {

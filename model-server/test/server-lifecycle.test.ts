@@ -180,6 +180,13 @@ describe('model server life cycle (real process, sample model)', function () {
     assert.ok(server.logs.some((l) => l.message === 'stopped: every connection closed'));
   });
 
+  it('on SIGTERM while the model is still loading, lets the threads finish loading and exits 0', async () => {
+    const server = await startServer({ INFERENCE_THREADS: '2' }, { waitFor: 'listening' });
+    server.proc.kill('SIGTERM');
+    assert.equal(await server.exited, 0);
+    assert.ok(!server.logs.some((l) => l.level === 'raw' && /terminate called|Napi|Abort/.test(l.message)));
+  });
+
   it('closes what is left and exits at SHUTDOWN_TIMEOUT_MS when a client never finishes its request', async () => {
     const server = await startServer({ SHUTDOWN_TIMEOUT_MS: '300' });
     const stuck = await openPartialRequest(

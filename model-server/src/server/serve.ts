@@ -66,6 +66,7 @@ export async function serve(config: ServeConfig, logger: Logger): Promise<number
   const metrics = new ServerMetrics(model, config.maxBatchSize, () => batcher.pending);
   const state: AppState = { loaded: false, ready: false, draining: false };
   let pool: InferencePool | undefined;
+  let starting: Promise<InferencePool> | undefined;
   batcher = new Batcher(
     async (texts) => {
       const probs = await pool!.run(texts);
@@ -108,7 +109,9 @@ export async function serve(config: ServeConfig, logger: Logger): Promise<number
   /** The first call decides the exit code. */
   const stop = (code: number): Promise<void> =>
     (stopping ??= (async () => {
-      await pool?.close();
+      // a thread still loading the model is let finish: ending it inside onnxruntime aborts
+      const started = await starting?.catch(() => undefined);
+      await (pool ?? started)?.close();
       exit(code);
     })());
 
@@ -164,13 +167,14 @@ export async function serve(config: ServeConfig, logger: Logger): Promise<number
     void stop(1);
   };
   try {
-    pool = await InferencePool.start(
+    starting = InferencePool.start(
       file.bytes,
       file.model,
       config.inferenceThreads,
       config.maxBatchSize,
       fatal,
     );
+    pool = await starting;
     file.bytes = Buffer.alloc(0); // the threads share their own copy
   } catch (err) {
     server.close();
