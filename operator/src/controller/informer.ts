@@ -152,6 +152,7 @@ export class Informer {
     const relist = this.listed;
     try {
       const result = await this.options.list();
+      for (const item of result.body.items) slim(item);
       if (relist) {
         this.options.metrics.countWatchEvent(this.options.resource, 'relist');
         this.log.info('listed again', { items: result.body.items.length });
@@ -185,7 +186,7 @@ export class Informer {
               eventsSeen = true;
               this.failures = 0; // a watch that delivers events is a recovered one
             }
-            callback(phase, object, watchObject);
+            callback(phase, slim(object as KubernetesObject), watchObject);
           },
           (error) => {
             if (aborted) return;
@@ -221,6 +222,16 @@ export class Informer {
     if (!object.kind) object.kind = this.options.kind;
     return object as KubeObject;
   }
+}
+
+/**
+ * Drops metadata.managedFields, a third or more of a child's size, before the object is cached: the
+ * reconciler never reads them (server-side apply keeps them on the server, and an update without
+ * them leaves them as they are), and 500 models' children fit the memory budget without them.
+ */
+function slim(object: KubernetesObject): KubernetesObject {
+  if (object?.metadata?.managedFields) delete object.metadata.managedFields;
+  return object;
 }
 
 function describe(error: unknown): string {

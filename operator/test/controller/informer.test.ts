@@ -107,8 +107,11 @@ describe('Informer', () => {
       ['add', 'a'],
       ['add', 'b'],
     ]);
-    opened[0].send('MODIFIED', svc('a', '11'));
+    const modified = svc('a', '11');
+    modified.metadata!.managedFields = [{ manager: 'kubectl', operation: 'Apply' }];
+    opened[0].send('MODIFIED', modified);
     assert.equal(inf.get('ml', 'a')?.metadata?.resourceVersion, '11');
+    assert.equal(inf.get('ml', 'a')?.metadata?.managedFields, undefined, 'managedFields are not cached');
     assert.deepEqual(counted, [['services', 'connect']]);
     inf.stop();
   });

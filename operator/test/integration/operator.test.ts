@@ -96,12 +96,11 @@ function model(name: string, spec: Record<string, unknown>): Record<string, unkn
 describe('operator against the local control plane', function () {
   let ns: string;
   let op: OperatorProcess;
+  // Default lease timings (15 s lease, 10 s renew deadline, 2 s retry): the failover bound below is
+  // the one a deployment gets.
   const leaseArgs = (): string[] => [
     `--leader-election-namespace=${ns}`,
     '--leader-election-id=sentiment-operator-it',
-    '--lease-duration=8s',
-    '--renew-deadline=5s',
-    '--retry-period=1s',
   ];
   const get = (kind: string, name: string): Promise<unknown> => getOrUndefined(kind, name, ns);
   const getSm = (name: string): Promise<SentimentModelObject | undefined> =>
@@ -414,7 +413,9 @@ describe('operator against the local control plane', function () {
         what: 'b to take the lease',
       });
       const failoverMs = Date.now() - killedAt;
-      console.log(`      failover after SIGKILL of the leader: ${failoverMs} ms (lease 8 s, retry 1 s)`);
+      console.log(
+        `      failover after SIGKILL of the leader: ${failoverMs} ms (default timings: lease 15 s, retry 2 s)`,
+      );
       await apply(model('after-failover', { replicas: 1 }), ns);
       await waitReady('after-failover');
       op = b;

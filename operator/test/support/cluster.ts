@@ -4,7 +4,7 @@
 // fall back to $KUBECONFIG, so a developer's real cluster cannot be touched by accident.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 /** The repository root: the nearest parent folder holding hack/cluster.sh. */
@@ -215,4 +215,35 @@ export async function kwokNodeNames(): Promise<string[]> {
   return nodes.items
     .filter((n) => n.metadata.annotations?.[KWOK_NODE_ANNOTATION] === 'fake')
     .map((n) => n.metadata.name);
+}
+
+/** The ports hack/cluster.sh chose at `up` (its ports.env: APISERVER_PORT, ETCD_CLIENT_PORT, ...). */
+export function clusterPorts(): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const line of readFileSync(path.join(testenvDir, 'ports.env'), 'utf8').split('\n')) {
+    const m = /^(\w+)=(\d+)$/.exec(line.trim());
+    if (m) out[m[1]] = Number(m[2]);
+  }
+  return out;
+}
+
+/**
+ * Compacts etcd's history up to its current revision, through the etcd v3 API's JSON gateway on the
+ * local cluster's client port (plain HTTP on loopback), as `etcdctl compact` would. A watch that
+ * resumes from an older resourceVersion is then answered 410 Gone. Returns the revision.
+ */
+export async function compactEtcd(): Promise<number> {
+  const base = `http://127.0.0.1:${clusterPorts().ETCD_CLIENT_PORT}`;
+  const post = async (route: string, body: unknown): Promise<Record<string, unknown>> => {
+    const res = await fetch(`${base}${route}`, { method: 'POST', body: JSON.stringify(body) });
+    if (!res.ok) throw new Error(`etcd ${route}: HTTP ${res.status} ${await res.text()}`);
+    return (await res.json()) as Record<string, unknown>;
+  };
+  // Any read returns the store's current revision in its header.
+  const range = await post('/v3/kv/range', {
+    key: Buffer.from('/registry/namespaces/default').toString('base64'),
+  });
+  const revision = Number((range.header as { revision?: string }).revision);
+  await post('/v3/kv/compaction', { revision: String(revision), physical: true });
+  return revision;
 }
