@@ -40,7 +40,7 @@ type Dir = (typeof DIRS)[number];
  * What the operator calls on the API, cluster-wide: `group/resource` → verbs (the core group is '').
  * config/rbac/role.yaml must grant exactly this; when the operator needs more, both change together.
  */
-const APPLY_VERBS = ['get', 'list', 'watch', 'patch', 'delete'];
+const APPLY_VERBS = ['get', 'list', 'watch', 'create', 'patch', 'delete'];
 const OPERATOR_PERMISSIONS: Record<string, string[]> = {
   'sentimentops.dev/sentimentmodels': ['get', 'list', 'watch', 'patch'],
   'sentimentops.dev/sentimentmodels/status': ['get', 'patch', 'update'],
