@@ -3,18 +3,16 @@
 // clusters that prefer one rule set). Both scopes produce the same alerts with the same labels
 // (`namespace`, `model`, `severity`), so one Alertmanager route or inhibition serves either.
 // Pure: the PromQL is text; docs/alerts.md is the runbook and config/prometheus/tests proves it.
+import { SERVER_METRICS } from '@sentiment-operator/contract';
 import { OPERATOR_METRICS } from '../observability/metrics';
 
-/**
- * Series of the model server (model-server/src/contract.ts). The operator may not import the model
- * server, so the names are repeated here; test/alerts/rules.test.ts pins them to the contract.
- */
+/** Series of the model server the alerts query, from the contract both sides import (docs/metrics.md). */
 export const SERVER_SERIES = {
-  requests: 'sentiment_requests_total',
-  durationBucket: 'sentiment_request_duration_seconds_bucket',
-  confidenceSum: 'sentiment_prediction_confidence_sum',
-  confidenceCount: 'sentiment_prediction_confidence_count',
-  modelInfo: 'sentiment_model_info',
+  requests: SERVER_METRICS.requests,
+  durationBucket: `${SERVER_METRICS.requestDuration}_bucket`,
+  confidenceSum: `${SERVER_METRICS.confidence}_sum`,
+  confidenceCount: `${SERVER_METRICS.confidence}_count`,
+  modelInfo: SERVER_METRICS.modelInfo,
 } as const;
 
 /** kube-state-metrics (part of kube-prometheus-stack): ready replicas of each Deployment. */

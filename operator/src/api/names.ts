@@ -1,7 +1,9 @@
-// The BRIEF's public contract for the SentimentModel API. Everything else imports these names,
-// so a rename happens in one place and the tests pin it.
+// The public names of the SentimentModel API. Everything else imports these names, so a rename
+// happens in one place and the tests pin it; those the model server shares live in
+// @sentiment-operator/contract.
+import { ANNOTATIONS, API_GROUP } from '@sentiment-operator/contract';
 
-export const API_GROUP = 'sentimentops.dev';
+export { API_GROUP };
 export const API_VERSION = 'v1alpha1';
 export const API_GROUP_VERSION = `${API_GROUP}/${API_VERSION}`;
 export const KIND = 'SentimentModel';
@@ -17,11 +19,11 @@ export const LABEL_INSTANCE = 'app.kubernetes.io/instance';
 export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
 export const LABEL_MODEL = `${API_GROUP}/model`;
 
-export const ANNOTATION_DRIFT_STATUS = `${API_GROUP}/drift-status`;
-export const ANNOTATION_DRIFT_SCORE = `${API_GROUP}/drift-score`;
-export const ANNOTATION_DRIFT_EVALUATED_AT = `${API_GROUP}/drift-evaluated-at`;
+export const ANNOTATION_DRIFT_STATUS = ANNOTATIONS.driftStatus;
+export const ANNOTATION_DRIFT_SCORE = ANNOTATIONS.driftScore;
+export const ANNOTATION_DRIFT_EVALUATED_AT = ANNOTATIONS.driftEvaluatedAt;
 /** On a model's pods: spec.model.version, so that a new version rolls the pods even when the URI stays. */
-export const ANNOTATION_MODEL_VERSION = `${API_GROUP}/model-version`;
+export const ANNOTATION_MODEL_VERSION = ANNOTATIONS.modelVersion;
 
 /** Labels every child of the SentimentModel `name` carries. */
 export function childLabels(name: string): Record<string, string> {

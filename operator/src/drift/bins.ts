@@ -1,12 +1,9 @@
 // Turns the cumulative `le` buckets Prometheus answers with into per-bin counts and fractions over
-// the BRIEF's confidence edges. Pure: the Prometheus client hands the parsed vectors in.
+// the confidence histogram's edges. Pure: the Prometheus client hands the parsed vectors in.
+import { CONFIDENCE_BUCKETS } from '@sentiment-operator/contract';
 
-/**
- * Upper edges of the `sentiment_prediction_confidence` histogram, as the BRIEF publishes them. The
- * operator may not import the model server at run time, so they are repeated here once; a unit test
- * pins them to model-server's CONFIDENCE_BUCKETS.
- */
-export const CONFIDENCE_EDGES = [0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 0.98, 0.99, 1] as const;
+/** Upper edges of the `sentiment_prediction_confidence` histogram (@sentiment-operator/contract). */
+export const CONFIDENCE_EDGES = CONFIDENCE_BUCKETS;
 
 /** Confidence is max(p, 1 - p), so the first bin starts here, not at 0. */
 export const CONFIDENCE_FLOOR = 0.5;

