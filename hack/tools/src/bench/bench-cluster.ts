@@ -3,7 +3,7 @@
 // reconcile its models. Everything it creates carries the run's name, so a later run can tell its
 // leftovers from objects other people are using.
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 import {
   API_GROUP,
@@ -89,8 +89,9 @@ export async function deleteNamespace(api: ApiClient, name: string): Promise<voi
  * cluster runs on this machine, so every operator pointed at it does as well. Only command lines are
  * read; an operator scoped by the WATCH_NAMESPACE variable instead of the flag is counted, to be safe.
  */
-export function operatorsWatchingAll(ownPids: readonly number[]): string[] {
+export function operatorsWatchingAll(ownPids: readonly number[], kubeconfig: string): string[] {
   const found: string[] = [];
+  const ours = path.resolve(kubeconfig);
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry) || ownPids.includes(Number(entry))) continue;
     let argv: string[];
@@ -100,12 +101,25 @@ export function operatorsWatchingAll(ownPids: readonly number[]): string[] {
       continue; // gone meanwhile
     }
     if (!argv.some(isOperatorMain) || argv.some((a) => a === '--help' || a === '-h')) continue;
+    // An operator of another cluster on this machine (another $KUBECONFIG) reconciles nothing here.
+    if (kubeconfigOf(entry) !== ours) continue;
     const flag = argv.findIndex((a) => a === '--watch-namespace' || a.startsWith('--watch-namespace='));
     const scope =
       flag < 0 ? '' : argv[flag].includes('=') ? argv[flag].split('=')[1] : (argv[flag + 1] ?? '');
     if (scope === '') found.push(`pid ${entry}: ${argv.filter(Boolean).join(' ').slice(0, 200)}`);
   }
   return found;
+}
+
+/** The kubeconfig a process uses: its $KUBECONFIG, resolved against its working directory. */
+function kubeconfigOf(pid: string): string | undefined {
+  try {
+    const env = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+    const value = env.find((e) => e.startsWith('KUBECONFIG='))?.slice('KUBECONFIG='.length);
+    return value ? path.resolve(readlinkSync(`/proc/${pid}/cwd`), value) : undefined;
+  } catch {
+    return undefined; // not ours to read: count it as another cluster's
+  }
 }
 
 /** operator/dist/src/main.js, or a copy of the operator's build being compared (see --operator). */

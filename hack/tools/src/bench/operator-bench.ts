@@ -248,7 +248,7 @@ async function main(): Promise<number> {
   try {
     // ------------------------------------------------------------------ set up
     await installCrds(kubeconfig);
-    const others = operatorsWatchingAll([process.pid]);
+    const others = operatorsWatchingAll([process.pid], kubeconfig);
     if (others.length > 0 && !opts.ignoreOtherOperators) {
       throw new Error(
         `an operator watching every namespace runs on this machine (${others.join('; ')}). It would ` +
@@ -318,7 +318,7 @@ async function main(): Promise<number> {
         return reading;
       },
       intruders: new Set(others),
-      lookForIntruders: () => operatorsWatchingAll(ownPids).forEach((o) => run.intruders.add(o)),
+      lookForIntruders: () => operatorsWatchingAll(ownPids, kubeconfig).forEach((o) => run.intruders.add(o)),
     };
 
     // ------------------------------------------------------------------ create, converge, settle
