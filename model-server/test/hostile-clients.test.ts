@@ -189,6 +189,14 @@ describe('the model server under hostile clients (real process, sample model)', 
       assert.equal(next.status, 200);
       assert.ok(took <= 2000, `the next request took ${took} ms`);
       assert.ok(peakMb <= 400, `RSS peaked at ${peakMb.toFixed(0)} MB`);
+      // leaving is the client's choice: no server error, counted under code 499
+      assert.ok(!server.logs.some((l) => l.level === 'error'), 'the server logged an error');
+      const metrics = (await ask(server.port, { path: '/metrics' })).text;
+      assert.doesNotMatch(metrics, /sentiment_requests_total\{[^}]*code="500"/);
+      assert.match(
+        metrics,
+        /sentiment_overload_rejections_total\{[^}]*limit="(queued_texts|body_bytes)"[^}]*\} [1-9]/,
+      );
     });
   });
 

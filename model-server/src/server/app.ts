@@ -58,6 +58,14 @@ interface Match {
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
+/**
+ * A refused request's unread body up to this size is read and dropped, so the keep-alive connection
+ * stays usable; a larger (or chunked) one would cost more to read than a new connection, so its
+ * connection is closed instead. Under a flood of large bodies this is most of the shedding.
+ */
+const DRAIN_UNREAD_BYTES = 256 * 1024;
+/** nginx's code for a request whose client closed the connection first: counted, never sent. */
+const CLIENT_GONE: Reply = { status: 499, body: '' };
 const json = (status: number, body: unknown): Reply => ({ status, body: JSON.stringify(body) });
 
 export function createApp(deps: AppDeps): {
@@ -90,7 +98,7 @@ export function createApp(deps: AppDeps): {
   };
 
   const body = (req: IncomingMessage, ex: Exchange): Promise<unknown> =>
-    readJsonBody(req, { maxBytes: limits.maxBodyBytes, budget, hold: ex.hold });
+    readJsonBody(req, { maxBytes: limits.maxBodyBytes, budget, hold: ex.hold, gone: ex.gone });
 
   const predict: Handler = async (req, ex) => {
     admit();
@@ -212,9 +220,12 @@ export function createApp(deps: AppDeps): {
       }
       reply = await match.handler(req, ex);
     } catch (err) {
-      reply = fail(err, route);
+      reply = ex.gone.aborted ? CLIENT_GONE : fail(err, route);
     }
     budget.release(ex.hold);
+    if (!req.complete && !(Number(req.headers['content-length']) <= DRAIN_UNREAD_BYTES)) {
+      reply = { ...reply, headers: { ...reply.headers, connection: 'close' } };
+    }
     try {
       if (!ex.gone.aborted) send(res, reply);
     } catch (err) {

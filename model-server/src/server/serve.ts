@@ -115,15 +115,6 @@ export async function serve(config: ServeConfig, logger: Logger): Promise<number
       exit(code);
     })());
 
-  await new Promise<void>((ok, fail) => {
-    server.once('error', (err) =>
-      fail(new StartupError(`cannot listen on port ${config.port}: ${err.message}`)),
-    );
-    server.listen(config.port, config.host, ok);
-  });
-  const address = server.address() as AddressInfo;
-  logger.info('listening', { address: address.address, port: address.port, ready: false });
-
   const closeListener = (): void => {
     // close() also closes the idle keep-alive connections; busy ones close after their response
     server.close(() => {
@@ -156,8 +147,18 @@ export async function serve(config: ServeConfig, logger: Logger): Promise<number
     });
     setTimeout(closeListener, config.drainMs);
   };
+  // before listening: a signal that comes as soon as the port is open must find the handler
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);
+
+  await new Promise<void>((ok, fail) => {
+    server.once('error', (err) =>
+      fail(new StartupError(`cannot listen on port ${config.port}: ${err.message}`)),
+    );
+    server.listen(config.port, config.host, ok);
+  });
+  const address = server.address() as AddressInfo;
+  logger.info('listening', { address: address.address, port: address.port, ready: false });
 
   const started = process.hrtime.bigint();
   const fatal = (err: Error): void => {
