@@ -9,6 +9,7 @@ import {
   CustomObjectsApi,
   HttpError,
   KubernetesObjectApi,
+  ObjectSerializer,
   PatchUtils,
   type CoreV1Event,
   type KubernetesListObject,
@@ -176,8 +177,14 @@ export class KubeClient implements Kube {
   /** Replaces `object` (a PUT preconditioned on its resourceVersion: a 409 means it changed meanwhile). */
   async replace(kind: ChildKind, object: KubeObject): Promise<KubeObject> {
     this.metrics.countWrite('update', kind.plural);
+    // The client serializes metadata as V1ObjectMeta, whose timestamps must be Dates; an object from
+    // an informer's cache holds them as the JSON strings the watch delivered.
+    const metadata = ObjectSerializer.deserialize(
+      JSON.parse(JSON.stringify(object.metadata ?? {})),
+      'V1ObjectMeta',
+    );
     const { body } = await this.objects.replace(
-      object as KubernetesObject,
+      { ...object, metadata } as KubernetesObject,
       undefined,
       undefined,
       FIELD_MANAGER,

@@ -24,6 +24,17 @@ export interface OperatorProcess {
   metricSum(name: string, match?: Record<string, string>): Promise<number>;
 }
 
+/** The port and pid of the operator's "serving /metrics" log line, if `line` is that line. */
+function servingLine(line: string): { port: number; pid: number } | undefined {
+  if (!line.includes('"serving /metrics')) return undefined;
+  try {
+    const { port, pid } = JSON.parse(line) as { port?: unknown; pid?: unknown };
+    return typeof port === 'number' && typeof pid === 'number' ? { port, pid } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function startOperator(name: string, args: string[], env: NodeJS.ProcessEnv = {}): OperatorProcess {
   const logDir = path.join(testenvDir, 'logs');
   mkdirSync(logDir, { recursive: true });
@@ -49,16 +60,11 @@ export function startOperator(name: string, args: string[], env: NodeJS.ProcessE
     buffered = parts.pop() ?? '';
     for (const line of parts) {
       lines.push(line);
-      const pid =
-        /"message":"serving \/metrics[^\n]*"pid":(\d+)|"pid":(\d+)[^\n]*"message":"serving \/metrics/.exec(
-          line,
-        );
-      if (pid) pids.push(Number(pid[1] ?? pid[2]));
-      const m =
-        /"message":"serving \/metrics[^"]*","port":(\d+)|"port":(\d+)[^\n]*"message":"serving \/metrics/.exec(
-          line,
-        );
-      if (m) port = Number(m[1] ?? m[2]);
+      const serving = servingLine(line);
+      if (serving) {
+        port = serving.port;
+        pids.push(serving.pid);
+      }
     }
   };
   child.stdout!.on('data', onData);
