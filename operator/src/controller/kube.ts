@@ -32,7 +32,8 @@ export interface Kube {
   replace(kind: ChildKind, object: KubeObject): Promise<KubeObject>;
   delete(kind: ChildKind, object: KubeObject): Promise<void>;
   updateStatus(sm: SentimentModel, status: SentimentModel['status']): Promise<SentimentModel>;
-  patchAnnotations(sm: SentimentModel, annotations: Record<string, string | null>): Promise<void>;
+  /** Merge-patches the model's annotations (null removes one) and returns the patched model. */
+  patchAnnotations(sm: SentimentModel, annotations: Record<string, string | null>): Promise<SentimentModel>;
   createEvent(event: CoreV1Event): Promise<void>;
   pvcExists(namespace: string, name: string): Promise<boolean>;
   serves(kind: ChildKind): Promise<boolean>;
@@ -229,9 +230,12 @@ export class KubeClient implements Kube {
   }
 
   /** Merge-patches annotations of the model (null removes one); only the operator's own keys. */
-  async patchAnnotations(sm: SentimentModel, annotations: Record<string, string | null>): Promise<void> {
+  async patchAnnotations(
+    sm: SentimentModel,
+    annotations: Record<string, string | null>,
+  ): Promise<SentimentModel> {
     this.metrics.countWrite('patch', PLURAL);
-    await this.custom.patchNamespacedCustomObject(
+    const { body } = await this.custom.patchNamespacedCustomObject(
       API_GROUP,
       API_VERSION,
       sm.metadata.namespace,
@@ -243,6 +247,7 @@ export class KubeClient implements Kube {
       undefined,
       { headers: { 'Content-Type': PatchUtils.PATCH_FORMAT_JSON_MERGE_PATCH } },
     );
+    return body as SentimentModel;
   }
 
   async createEvent(event: CoreV1Event): Promise<void> {
@@ -337,9 +342,13 @@ export class CachedKube implements Kube {
     return written;
   }
 
-  async patchAnnotations(sm: SentimentModel, annotations: Record<string, string | null>): Promise<void> {
-    // No body comes back to remember; the model's watch event brings the new annotations.
-    await this.api.patchAnnotations(sm, annotations);
+  async patchAnnotations(
+    sm: SentimentModel,
+    annotations: Record<string, string | null>,
+  ): Promise<SentimentModel> {
+    const patched = await this.api.patchAnnotations(sm, annotations);
+    this.remember(MODEL_KIND, sm as unknown as KubeObject, patched as unknown as KubeObject);
+    return patched;
   }
 
   createEvent(event: CoreV1Event): Promise<void> {

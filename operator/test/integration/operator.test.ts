@@ -320,7 +320,11 @@ describe('operator against the local control plane', function () {
       'jsonpath={.items[*].reason}',
     ]);
     assert.match(warnings, /ModelClaimNotFound/);
-    assert.equal(await op.metricSum('sentimentops_reconcile_total', { result: 'error' }), 0);
+    // No reconcile failed for it or any other model, except for write races (409, retried in 0.2 s),
+    // which optimistic concurrency makes a normal part of reading from a cache.
+    const errors = await op.metricSum('sentimentops_reconcile_errors_total');
+    const conflicts = await op.metricSum('sentimentops_reconcile_errors_total', { reason: 'conflict' });
+    assert.equal(errors - conflicts, 0);
   });
 
   it('writes nothing while idle for 30 s', async function () {

@@ -139,14 +139,7 @@ export class FakeKube implements Kube {
   }
 
   async updateStatus(sm: SentimentModel, status: SentimentModel['status']): Promise<SentimentModel> {
-    this.record({
-      verb: 'updateStatus',
-      resource: 'sentimentmodels/status',
-      name: sm.metadata.name,
-      body: status,
-    });
-    const stored = this.model(sm.metadata.namespace, sm.metadata.name);
-    if (!stored) throw apiError(404);
+    const stored = this.modelWrite('updateStatus', 'sentimentmodels/status', sm, status);
     if (stored.metadata.resourceVersion !== sm.metadata.resourceVersion) throw apiError(409);
     const next = { ...structuredClone(stored), status: structuredClone(status) };
     next.metadata.resourceVersion = this.nextRv();
@@ -154,15 +147,11 @@ export class FakeKube implements Kube {
     return structuredClone(next);
   }
 
-  async patchAnnotations(sm: SentimentModel, annotations: Record<string, string | null>): Promise<void> {
-    this.record({
-      verb: 'patchAnnotations',
-      resource: 'sentimentmodels',
-      name: sm.metadata.name,
-      body: annotations,
-    });
-    const stored = this.model(sm.metadata.namespace, sm.metadata.name);
-    if (!stored) throw apiError(404);
+  async patchAnnotations(
+    sm: SentimentModel,
+    annotations: Record<string, string | null>,
+  ): Promise<SentimentModel> {
+    const stored = this.modelWrite('patchAnnotations', 'sentimentmodels', sm, annotations);
     const merged: Record<string, string> = { ...stored.metadata.annotations };
     for (const [k, v] of Object.entries(annotations)) {
       if (v === null) delete merged[k];
@@ -170,6 +159,7 @@ export class FakeKube implements Kube {
     }
     stored.metadata.annotations = merged;
     stored.metadata.resourceVersion = this.nextRv();
+    return structuredClone(stored);
   }
 
   async createEvent(event: CoreV1Event): Promise<void> {
@@ -185,6 +175,14 @@ export class FakeKube implements Kube {
   async serves(kind: ChildKind): Promise<boolean> {
     this.record({ verb: 'serves', resource: kind.plural });
     return this.served.has(`${kind.apiVersion}/${kind.kind}`);
+  }
+
+  /** Records a write to the stored model `sm` names and returns that model; 404 when it is gone. */
+  private modelWrite(verb: Verb, resource: string, sm: SentimentModel, body: unknown): SentimentModel {
+    this.record({ verb, resource, name: sm.metadata.name, body });
+    const stored = this.model(sm.metadata.namespace, sm.metadata.name);
+    if (!stored) throw apiError(404);
+    return stored;
   }
 
   private record(call: Call): void {
