@@ -9,7 +9,16 @@
 import Operator, { ResourceEventType, type ResourceEvent } from '@dot-i/k8s-operator';
 import { Watch } from '@kubernetes/client-node';
 import type { Logger } from 'winston';
-import { API_GROUP, API_GROUP_VERSION, API_VERSION, KIND, PLURAL } from '../api/names';
+import {
+  API_GROUP,
+  API_GROUP_VERSION,
+  API_VERSION,
+  KIND,
+  LABEL_INSTANCE,
+  LABEL_MANAGED_BY,
+  MANAGED_BY,
+  PLURAL,
+} from '../api/names';
 import type { OperatorConfig } from '../config';
 import type { OperatorMetrics } from '../observability/metrics';
 import { DriftEvaluator } from '../drift/evaluator';
@@ -18,7 +27,7 @@ import { controllerOf } from './diff';
 import { errorPolicy } from './error-policy';
 import { EventRecorder } from './events';
 import { Informer } from './informer';
-import { CachedKube, KubeClient, MODEL_KIND, collectionPath, describeError } from './kube';
+import { CachedKube, KubeClient, MODEL_KIND, POD_KIND, collectionPath, describeError } from './kube';
 import { CapabilityCache, Reconciler } from './reconciler';
 import { DEFAULT_WORKQUEUE, WorkQueue } from './workqueue';
 
@@ -64,7 +73,7 @@ function adapt(logger: Logger): {
   };
 }
 
-const WATCHABLE: readonly ChildKind[] = [MODEL_KIND, ...CHILD_KINDS];
+const WATCHABLE: readonly ChildKind[] = [MODEL_KIND, ...CHILD_KINDS, POD_KIND];
 
 const PHASES = {
   add: ResourceEventType.Added,
@@ -121,6 +130,8 @@ export class SentimentModelController extends Operator {
         : ['', kind.apiVersion];
       started.push(this.watchResource(group, version, kind.plural, async (e) => this.onChild(e), ns));
     }
+    // Pods: a change of their state (a crash loop, a failed model download) can change the model's status.
+    started.push(this.watchResource('', 'v1', POD_KIND.plural, async (e) => this.onPod(e), ns));
     // Workers start once every cache holds its first list, so no reconcile reads a half-filled cache.
     await Promise.all(started);
     if (this.queue.isShutDown) return;
@@ -206,6 +217,15 @@ export class SentimentModelController extends Operator {
       this.queue.add(key);
     }
     this.metrics.setManagedModels(this.informers.get(PLURAL)?.list().length ?? 0);
+    this.metrics.setQueueDepth(this.queue.length);
+  }
+
+  private async onPod(event: ResourceEvent): Promise<void> {
+    const labels = (event.object as KubeObject).metadata?.labels ?? {};
+    const model = labels[LABEL_INSTANCE];
+    const namespace = event.meta.namespace;
+    if (!model || !namespace || labels[LABEL_MANAGED_BY] !== MANAGED_BY) return;
+    this.queue.add(modelKey(namespace, model));
     this.metrics.setQueueDepth(this.queue.length);
   }
 

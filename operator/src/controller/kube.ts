@@ -14,10 +14,19 @@ import {
   type CoreV1Event,
   type KubernetesListObject,
   type KubernetesObject,
+  type V1Pod,
   type KubeConfig,
 } from '@kubernetes/client-node';
 import type { IncomingMessage } from 'node:http';
-import { API_GROUP, API_GROUP_VERSION, API_VERSION, KIND, MANAGED_BY, PLURAL } from '../api/names';
+import {
+  API_GROUP,
+  API_GROUP_VERSION,
+  API_VERSION,
+  KIND,
+  MANAGED_BY,
+  PLURAL,
+  selectorLabels,
+} from '../api/names';
 import type { SentimentModel } from '../api/types';
 import type { OperatorMetrics } from '../observability/metrics';
 import type { ChildKind, KubeObject } from './children';
@@ -37,6 +46,17 @@ export interface Kube {
   createEvent(event: CoreV1Event): Promise<void>;
   pvcExists(namespace: string, name: string): Promise<boolean>;
   serves(kind: ChildKind): Promise<boolean>;
+  /** The model's server pods (its selector labels): why they are not ready (controller/pod-problems.ts). */
+  listPods(namespace: string, model: string): Promise<V1Pod[]>;
+}
+
+/** Pods are watched, not owned: a model's pods belong to its Deployment's ReplicaSets. */
+export const POD_KIND: ChildKind = { apiVersion: 'v1', kind: 'Pod', plural: 'pods', optional: false };
+
+/** Whether `pod` is one of model `name`'s server pods (its selector labels, resources/deployment.ts). */
+export function isModelPod(pod: KubeObject, name: string): boolean {
+  const labels = pod.metadata?.labels ?? {};
+  return Object.entries(selectorLabels(name)).every(([k, v]) => labels[k] === v);
 }
 
 /** The SentimentModel kind in the shape the generic client and the informers use. */
@@ -266,6 +286,22 @@ export class KubeClient implements Kube {
     }
   }
 
+  async listPods(namespace: string, model: string): Promise<V1Pod[]> {
+    this.count('list', 'pods');
+    const selector = Object.entries(selectorLabels(model))
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',');
+    const { body } = await this.core.listNamespacedPod(
+      namespace,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      selector,
+    );
+    return body.items;
+  }
+
   /** Whether the API server serves `kind` (discovery; for the optional Prometheus Operator kinds). */
   async serves(kind: ChildKind): Promise<boolean> {
     this.count('get', 'discovery');
@@ -281,6 +317,7 @@ export class KubeClient implements Kube {
 /** A cache of one kind, as an informer keeps it. */
 export interface ObjectCache {
   get(namespace: string, name: string): KubeObject | undefined;
+  list(): KubeObject[];
   readonly isSynced: boolean;
 }
 
@@ -357,6 +394,12 @@ export class CachedKube implements Kube {
 
   pvcExists(namespace: string, name: string): Promise<boolean> {
     return this.api.pvcExists(namespace, name);
+  }
+
+  async listPods(namespace: string, model: string): Promise<V1Pod[]> {
+    const cache = this.caches.get(POD_KIND.plural);
+    if (!cache?.isSynced) return this.api.listPods(namespace, model);
+    return cache.list().filter((p) => p.metadata?.namespace === namespace && isModelPod(p, model)) as V1Pod[];
   }
 
   serves(kind: ChildKind): Promise<boolean> {

@@ -22,7 +22,8 @@ import { applyReason, controlledBy, controllerOf, isSubset, overlay, withApplied
 import type { DriftEvaluator } from '../drift/evaluator';
 import type { EventRecorder } from './events';
 import { describeError, statusCode, type Kube } from './kube';
-import { computeStatus, sameStatus, type Problem } from './status';
+import { podProblems } from './pod-problems';
+import { computeStatus, rolloutOf, sameStatus, type Problem } from './status';
 
 export interface ReconcileResult {
   /** Run again after this long even without an event (a problem the operator cannot watch). */
@@ -125,6 +126,10 @@ export class Reconciler {
         problems.push(...p);
         if (!outcome.ok) applied = false;
         if (object.kind === DEPLOYMENT.kind) deployment = outcome.observed as V1Deployment | undefined;
+      }
+      // While the rollout is incomplete, the pods say why (a failed model download, a crash loop).
+      if (deployment && !rolloutOf(deployment)?.complete) {
+        problems.push(...podProblems(await this.kube.listPods(namespace, name)));
       }
       const deleted = await Promise.all(
         desired.absent.map(async (kind) => {

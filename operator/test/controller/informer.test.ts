@@ -188,6 +188,7 @@ describe('Informer', () => {
 describe('CachedKube', () => {
   const cacheOf = (objects: Map<string, KubeObject>): ObjectCache => ({
     get: (ns, name) => objects.get(`${ns}/${name}`),
+    list: () => [...objects.values()],
     isSynced: true,
   });
   const apiWith = (written: KubeObject, reads: string[]): Kube =>

@@ -171,6 +171,39 @@ describe('Reconciler.reconcile scenarios', () => {
     assert.equal(condition(kube.model(sm.metadata.namespace, sm.metadata.name), 'Degraded')?.status, 'False');
   });
 
+  it('says the model download failed when the pods show it', async () => {
+    const { kube, sm, reconcile } = world();
+    const { namespace, name } = sm.metadata;
+    kube.pods.push({
+      metadata: { name: `${name}-abc`, namespace, labels: { 'app.kubernetes.io/instance': name } },
+      status: {
+        phase: 'Pending',
+        initContainerStatuses: [
+          {
+            name: 'fetch-model',
+            image: 'server:1',
+            imageID: '',
+            ready: false,
+            restartCount: 2,
+            state: { waiting: { reason: 'CrashLoopBackOff' } },
+            lastState: {
+              terminated: {
+                exitCode: 1,
+                message: '{"level":"error","message":"sha256 mismatch: expected ab, got cd"}',
+              },
+            },
+          },
+        ],
+      },
+    });
+    await reconcile();
+    const ready = condition(kube.model(namespace, name), 'Ready') as
+      { reason: string; message: string } | undefined;
+    assert.equal(ready?.reason, 'ModelFetchFailed');
+    assert.match(ready?.message ?? '', /downloading the model failed \(2 restarts\): sha256 mismatch/);
+    assert.equal(condition(kube.model(namespace, name), 'Degraded')?.status, 'True');
+  });
+
   it('fails with a not_found retry when the model is deleted mid-reconcile, then does nothing', async () => {
     const { kube, reconcile } = world();
     kube.beforeCall = (call) => {

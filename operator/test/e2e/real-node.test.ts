@@ -38,6 +38,8 @@ const SAMPLE_MODEL = path.join(repoRoot, 'samples', 'models', 'imdb.onnx');
 const OPERATOR_NS = 'sentiment-operator-system';
 const POSITIVE = 'A wonderful, moving film with superb acting. I loved every minute of it.';
 const NEGATIVE = 'A dull, tedious mess. The worst film I have seen in years; avoid it.';
+/** Requests that let this suite's pods share the 2-core node. */
+const SMALL = { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '768Mi' } };
 
 interface Condition {
   type: string;
@@ -172,6 +174,9 @@ describe('real pods on the real node', function () {
       'env',
       'deployment/sentiment-operator',
       `FETCH_ALLOWED_CIDRS=${node.ip}/32`,
+      // The operator's default requests (500m CPU a model) would fit only four model pods on this
+      // 2-core node; the samples and this suite run about ten at once.
+      'DEFAULT_REQUESTS=cpu=100m,memory=256Mi',
     ]);
     await kubectl(
       ['-n', OPERATOR_NS, 'rollout', 'status', 'deployment/sentiment-operator', '--timeout=180s'],
@@ -207,12 +212,14 @@ describe('real pods on the real node', function () {
     assert.equal(running.length, 1, 'one operator pod runs');
     assert.equal(running[0].spec.nodeName, node.name, 'on the real node');
     const lease = await waitFor(
-      () => getOrUndefined<{ spec: { holderIdentity?: string } }>('lease', 'sentiment-operator', OPERATOR_NS),
-      { what: 'the leader Lease' },
-    ).catch(async () => {
-      const leases = await kubectl(['get', 'leases', '-n', OPERATOR_NS, '-o', 'name']);
-      throw new Error(`no sentiment-operator Lease; leases: ${leases}`);
-    });
+      () =>
+        getOrUndefined<{ spec: { holderIdentity?: string } }>(
+          'lease',
+          'sentiment-operator-leader',
+          OPERATOR_NS,
+        ),
+      { what: 'the leader Lease sentiment-operator-leader' },
+    );
     assert.equal(lease.spec.holderIdentity, running[0].metadata.name, 'the pod holds the Lease');
   });
 
@@ -369,7 +376,11 @@ describe('real pods on the real node', function () {
 
   it('rolls a new model version out under 100 requests/s with no failed request', async () => {
     await apply(
-      model('rolling', { model: { uri: 'file:///models/imdb.onnx', version: 'v1' }, replicas: 2 }),
+      model('rolling', {
+        model: { uri: 'file:///models/imdb.onnx', version: 'v1' },
+        replicas: 2,
+        resources: SMALL,
+      }),
       ns,
     );
     await waitReady('rolling');
@@ -412,7 +423,10 @@ describe('real pods on the real node', function () {
   });
 
   it('scales with kubectl scale, replaces a deleted pod, and kubectl drain honours the PodDisruptionBudget', async () => {
-    await apply(model('fixed', { model: { uri: 'file:///models/imdb.onnx' }, replicas: 1 }), ns);
+    await apply(
+      model('fixed', { model: { uri: 'file:///models/imdb.onnx' }, replicas: 1, resources: SMALL }),
+      ns,
+    );
     await waitReady('fixed');
     await kubectl(['scale', 'sentimentmodel/fixed', '-n', ns, '--replicas=3']);
     const three = await waitFor(
@@ -431,9 +445,10 @@ describe('real pods on the real node', function () {
       },
       { timeoutMs: 180_000, intervalMs: 1000, what: 'a new pod in place of the deleted one' },
     );
-    assert.ok(await getOrUndefined('pdb', 'fixed', ns), 'three replicas: a PodDisruptionBudget');
-    // Draining the only real node evicts one pod (its replacement cannot be scheduled: the node is
-    // cordoned and the kwok nodes are tainted), after which the budget forbids the next eviction.
+    const pdb = await getOrUndefined<{ spec: { minAvailable: number } }>('pdb', 'fixed', ns);
+    assert.ok(pdb, 'three replicas: a PodDisruptionBudget');
+    // Draining the only real node evicts pods while the budget allows (their replacements cannot be
+    // scheduled: the node is cordoned and the kwok nodes are tainted), then the budget blocks it.
     let drainOutput = '';
     try {
       await kubectl(
@@ -454,7 +469,11 @@ describe('real pods on the real node', function () {
     }
     assert.match(drainOutput, /disruption budget/i, drainOutput);
     const left = await runningPods('fixed');
-    assert.ok(left.length >= 2, `the budget kept ${left.length} of 3 pods running`);
+    assert.equal(
+      left.length,
+      pdb.spec.minAvailable,
+      `the budget (minAvailable ${pdb.spec.minAvailable}) kept ${left.length} of 3 pods running`,
+    );
     await waitFor(async () => (await runningPods('fixed')).length === 3, {
       timeoutMs: 180_000,
       intervalMs: 1000,

@@ -51,6 +51,7 @@ const OPERATOR_PERMISSIONS: Record<string, string[]> = {
   'monitoring.coreos.com/servicemonitors': APPLY_VERBS,
   'monitoring.coreos.com/prometheusrules': APPLY_VERBS,
   '/persistentvolumeclaims': ['get'],
+  '/pods': ['get', 'list', 'watch'],
   '/events': ['create', 'patch'],
 };
 /** The leader-election Lease, only in the operator's namespace. */

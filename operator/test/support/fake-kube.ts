@@ -1,7 +1,7 @@
 // An in-memory fake of the reconciler's port (`Kube`, operator/src/controller/kube.ts), not of the API
 // server: objects live in a map, an apply merges the applied fields over what is there, and a test can
 // make the next call of a verb fail. Every call is recorded, so a scenario can assert what was written.
-import type { CoreV1Event } from '@kubernetes/client-node';
+import type { CoreV1Event, V1Pod } from '@kubernetes/client-node';
 import type { SentimentModel } from '../../src/api/types';
 import type { ChildKind, KubeObject } from '../../src/controller/children';
 import type { Kube } from '../../src/controller/kube';
@@ -16,6 +16,7 @@ export type Verb =
   | 'patchAnnotations'
   | 'createEvent'
   | 'pvcExists'
+  | 'listPods'
   | 'serves';
 
 export const WRITES: readonly Verb[] = [
@@ -170,6 +171,17 @@ export class FakeKube implements Kube {
   async pvcExists(namespace: string, name: string): Promise<boolean> {
     this.record({ verb: 'pvcExists', resource: 'persistentvolumeclaims', name });
     return this.pvcs.has(`${namespace}/${name}`);
+  }
+
+  /** The pods the fake cluster runs, as a scenario puts them. */
+  readonly pods: V1Pod[] = [];
+
+  async listPods(namespace: string, model: string): Promise<V1Pod[]> {
+    this.record({ verb: 'listPods', resource: 'pods', name: model });
+    return this.pods.filter(
+      (p) =>
+        p.metadata?.namespace === namespace && p.metadata?.labels?.['app.kubernetes.io/instance'] === model,
+    );
   }
 
   async serves(kind: ChildKind): Promise<boolean> {
