@@ -16,7 +16,7 @@ describe('server configuration', () => {
       maxTextChars: 20_000,
       maxBatchItems: 256,
       maxQueuedTexts: 64 * 64,
-      maxInflightBodyBytes: 32 * 1024 * 1024,
+      maxInflightBodyBytes: 16 * 1024 * 1024,
       headersTimeoutMs: 10_000,
       requestTimeoutMs: 30_000,
       keepAliveTimeoutMs: 65_000,
@@ -36,7 +36,7 @@ describe('server configuration', () => {
       serveConfig({ MAX_BATCH_SIZE: '1', MAX_BATCH_ITEMS: '500' }, { model: 'm.onnx' }).maxQueuedTexts,
       500,
     );
-    assert.equal(serveConfig({ MAX_BODY_BYTES: '1000' }, { model: 'm.onnx' }).maxInflightBodyBytes, 32_000);
+    assert.equal(serveConfig({ MAX_BODY_BYTES: '1000' }, { model: 'm.onnx' }).maxInflightBodyBytes, 16_000);
   });
 
   it('reads the admission limits, timeouts and drain period, --drain-seconds winning', () => {

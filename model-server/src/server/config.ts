@@ -108,10 +108,12 @@ export function serveConfig(env: NodeJS.ProcessEnv, flags: ServeFlags = {}): Ser
     maxBatchItems,
     10_000_000,
   );
+  // 16 maximal bodies: as many maximal requests as the default queue holds (4096 / 256), and parsed
+  // texts and garbage about triple it, which keeps a flood within 400 MB (docs/model-server.md)
   const maxInflightBodyBytes = integer(
     'MAX_INFLIGHT_BODY_BYTES',
     env.MAX_INFLIGHT_BODY_BYTES,
-    32 * maxBodyBytes,
+    16 * maxBodyBytes,
     maxBodyBytes,
     16 * 1024 * 1024 * 1024,
   );
