@@ -58,6 +58,11 @@ interface Match {
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
+
+/** The client has gone: the response closed before it was written, or the connection is gone. */
+function clientLeft(req: IncomingMessage, ex: Exchange): boolean {
+  return ex.gone.aborted || req.socket.destroyed;
+}
 /**
  * A refused request's unread body up to this size is read and dropped, so the keep-alive connection
  * stays usable; a larger (or chunked) one would cost more to read than a new connection, so its
@@ -98,7 +103,12 @@ export function createApp(deps: AppDeps): {
   };
 
   const body = (req: IncomingMessage, ex: Exchange): Promise<unknown> =>
-    readJsonBody(req, { maxBytes: limits.maxBodyBytes, budget, hold: ex.hold, gone: ex.gone });
+    readJsonBody(req, {
+      maxBytes: limits.maxBodyBytes,
+      budget,
+      hold: ex.hold,
+      clientLeft: () => clientLeft(req, ex),
+    });
 
   const predict: Handler = async (req, ex) => {
     admit();
@@ -220,7 +230,7 @@ export function createApp(deps: AppDeps): {
       }
       reply = await match.handler(req, ex);
     } catch (err) {
-      reply = ex.gone.aborted ? CLIENT_GONE : fail(err, route);
+      reply = clientLeft(req, ex) ? CLIENT_GONE : fail(err, route);
     }
     budget.release(ex.hold);
     if (!req.complete && !(Number(req.headers['content-length']) <= DRAIN_UNREAD_BYTES)) {

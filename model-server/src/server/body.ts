@@ -60,8 +60,8 @@ export interface BodyLimits {
   budget: BodyBudget;
   /** the request's share of the budget; the caller releases it once the response is sent */
   hold: { bytes: number };
-  /** set when the client has closed the connection */
-  gone?: { readonly aborted: boolean };
+  /** whether the client has closed the connection */
+  clientLeft?: () => boolean;
 }
 
 /** Bodies above this size are parsed one event-loop turn after they are complete (see below). */
@@ -81,9 +81,9 @@ export async function readJsonBody(req: IncomingMessage, limits: BodyLimits): Pr
   // A client that sends a large body and leaves (a flood of abandoned batches) has its close read
   // only after the body. Waiting one turn lets that close be seen, and the parse, the costliest
   // step, skipped; a turn is little beside parsing the body.
-  if (buf.length > YIELD_BEFORE_PARSE_BYTES && limits.gone) {
+  if (buf.length > YIELD_BEFORE_PARSE_BYTES && limits.clientLeft) {
     await new Promise((resolve) => setImmediate(resolve));
-    if (limits.gone.aborted) throw badRequest('the client closed the connection');
+    if (limits.clientLeft()) throw badRequest('the client closed the connection');
   }
   return parseJson(buf);
 }
