@@ -124,23 +124,24 @@ export class InferencePool {
   }
 
   /**
-   * Refuses new batches, waits for those under way, then lets every thread exit by itself; a thread
-   * that has not exited after `exitTimeoutMs` is left to the process exit.
+   * Refuses new batches, waits for those under way, then lets every thread exit by itself. After
+   * `timeoutMs` in all (a thread that died mid-batch never answers) it returns anyway, and what is
+   * left ends with the process.
    */
-  async close(exitTimeoutMs = 5_000): Promise<void> {
+  async close(timeoutMs = 10_000): Promise<void> {
     this.closing = true;
     for (const call of this.backlog) call.reject(new Error('server stopped'));
     this.backlog.length = 0;
-    if (this.calls.size > 0) await new Promise<void>((r) => this.idleWaiters.push(r));
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((r) => (timer = setTimeout(r, timeoutMs).unref()));
+    if (this.calls.size > 0) {
+      await Promise.race([new Promise<void>((r) => this.idleWaiters.push(r)), deadline]);
+    }
     const exits = this.workers.map(
       (w) => new Promise<void>((r) => (w.threadId === -1 ? r() : w.once('exit', () => r()))),
     );
     for (const w of this.workers) w.postMessage({ type: 'stop' } satisfies WorkerRequest);
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      Promise.all(exits),
-      new Promise((r) => (timer = setTimeout(r, exitTimeoutMs).unref())),
-    ]);
+    await Promise.race([Promise.all(exits), deadline]);
     clearTimeout(timer);
   }
 }
