@@ -245,15 +245,17 @@ describe('the model server under hostile clients (real process, sample model)', 
   });
 
   it('on SIGTERM during a batch keeps serving through the drain period, resets nothing and exits 0', async () => {
-    const drainMs = 1500;
+    const drainMs = 2000;
     const server = await startServer({ DRAIN_SECONDS: String(drainMs / 1000), SHUTDOWN_TIMEOUT_MS: '20000' });
     const agent = new Agent({ keepAlive: true, maxSockets: 8 });
     const texts = Array.from({ length: 128 }, (_, i) => review(i, 600));
     let signalledAt = Infinity;
     const outcomes: { sentAt: number; result: string }[] = [];
     // clients keep sending until shortly before the drain period ends: all of those must succeed
+    // (the margin covers a busy machine: a connection still in the listen backlog when the listener
+    // closes is reset by the kernel, which in a cluster the preStop wait rules out)
     const client = async (): Promise<void> => {
-      while (Date.now() < signalledAt + drainMs - 300) {
+      while (Date.now() < signalledAt + drainMs - 700) {
         const sentAt = Date.now();
         const result = await ask(server.port, { path: '/predict', body: { texts }, agent }).then(
           (a) => String(a.status),
