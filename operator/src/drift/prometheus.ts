@@ -27,12 +27,13 @@ export class PrometheusError extends Error {
   }
 }
 
-/** `url` without user:password, for messages and logs. */
+/** `url` without user:password or query string (either may carry a token), for messages and logs. */
 export function redactUrl(url: string): string {
   try {
     const u = new URL(url);
     u.username = '';
     u.password = '';
+    u.search = '';
     return u.toString().replace(/\/$/, '');
   } catch {
     return '(invalid URL)';

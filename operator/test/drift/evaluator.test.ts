@@ -31,6 +31,7 @@ describe('drift evaluator, pure parts', function () {
   it('keeps credentials of a Prometheus URL out of messages', function () {
     assert.equal(redactUrl('https://user:secret@prom.example:9090/'), 'https://prom.example:9090');
     assert.equal(redactUrl('not a url'), '(invalid URL)');
+    assert.equal(redactUrl('https://prom.example/api?token=t0ken'), 'https://prom.example/api');
   });
 
   describe('annotationChanges', function () {
