@@ -1,5 +1,5 @@
 // Prediction traffic for the demo and the drift tests: batches of texts sent round-robin to model
-// servers on loopback, at a steady pace, until stopped.
+// servers (ports on loopback, or base URLs such as a Service's ClusterIP), at a steady pace, until stopped.
 
 export interface TrafficLoop {
   /** Stops sending and resolves with the number of texts the servers answered. */
@@ -12,7 +12,7 @@ export interface TrafficLoop {
  * `texts` is read on every batch, so the traffic can be switched while it runs.
  */
 export function sendTraffic(
-  ports: number[],
+  servers: readonly (number | string)[],
   texts: () => string[],
   options: { batch?: number; everyMs?: number } = {},
 ): TrafficLoop {
@@ -21,14 +21,15 @@ export function sendTraffic(
   let sent = 0;
   let offset = 0;
   let stopped = false;
-  const loop = async (port: number): Promise<void> => {
+  const loop = async (server: number | string): Promise<void> => {
+    const url = typeof server === 'number' ? `http://127.0.0.1:${server}/predict` : `${server}/predict`;
     while (!stopped) {
       const pool = texts();
       const items = Array.from({ length: batch }, (_, i) => pool[(offset + i) % pool.length]);
       offset = (offset + batch) % pool.length;
       const started = Date.now();
       try {
-        const res = await fetch(`http://127.0.0.1:${port}/predict`, {
+        const res = await fetch(url, {
           method: 'POST',
           headers: { 'Content-Type': 'application/json' },
           body: JSON.stringify({ texts: items }),
@@ -41,7 +42,7 @@ export function sendTraffic(
       await new Promise((r) => setTimeout(r, Math.max(0, everyMs - (Date.now() - started))));
     }
   };
-  const loops = ports.map((p) => loop(p));
+  const loops = servers.map((s) => loop(s));
   return {
     sent: () => sent,
     async stop() {

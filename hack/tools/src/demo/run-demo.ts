@@ -1,13 +1,26 @@
-// `make demo`: the story of the product on the local control plane, in six steps, leaving everything
+// `make demo`: the story of the product on the local cluster, in six steps, leaving everything
 // running for exploration. `make demo-down` (this script with --down) stops what it started.
 //   node hack/tools/dist/src/demo/run-demo.js [--down]
-// The local control plane runs no containers: the model's pods exist (kwok fakes them) but serve
-// nothing, so real model-server processes on loopback stand in for them, and Prometheus scrapes those
-// with the labels a ServiceMonitor would give the pods.
+// Two stories, by what `make cluster-up` could start (.testenv/ports.env says which):
+// - with the real node (hack/node.sh): the operator runs in the cluster from its image, the model's
+//   pods really run and serve through their Service, and Prometheus (on this machine) finds them
+//   through the API server and is reached by the operator through a Service at the operator's default
+//   Prometheus URL;
+// - with kwok nodes only: the model's pods exist but serve nothing, so real model-server processes on
+//   loopback stand in for them, and Prometheus scrapes those with the labels a ServiceMonitor would give.
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { freePort } from '@sentiment-operator/operator/dist/test/support/free-port';
 import {
   firstSentence,
@@ -25,6 +38,7 @@ const KUBECTL = existsSync(path.join(ROOT, '.testenv', 'bin', 'kubectl'))
   ? path.join(ROOT, '.testenv', 'bin', 'kubectl')
   : 'kubectl';
 const NAMESPACE = 'sentiment-demo';
+const OPERATOR_NAMESPACE = 'sentiment-operator-system';
 const MODEL = 'imdb';
 const REPLICAS = 2;
 const IMDB_TEST = imdbTestFile(ROOT);
@@ -196,6 +210,36 @@ async function printModels(): Promise<void> {
   console.log((await kubectl(['-n', NAMESPACE, 'get', 'sentimentmodels'])).trimEnd());
 }
 
+/** Steps 4 and 5: in-distribution traffic to `servers` until Healthy, then shifted traffic until Drifted. */
+async function tellDriftStory(servers: readonly (number | string)[]): Promise<void> {
+  const texts = demoTexts();
+  say(`traffic: ${texts.source}`);
+  let current = texts.inDistribution;
+  const traffic: TrafficLoop = sendTraffic(servers, () => current, { batch: 20, everyMs: 100 });
+  try {
+    step(4, 'Send in-distribution traffic: the drift status becomes Healthy');
+    await waitForDrift('Healthy', 180_000);
+    await printModels();
+
+    step(5, 'Send shifted traffic: the drift status becomes Drifted');
+    current = texts.shifted;
+    const drifted = await waitForDrift('Drifted', 180_000);
+    await printModels();
+    console.log('\nannotations:');
+    for (const [k, v] of Object.entries(drifted.metadata.annotations ?? {})) {
+      if (k.startsWith('sentimentops.dev/')) console.log(`  ${k}: ${v}`);
+    }
+    console.log(`\n$ kubectl get events -n ${NAMESPACE} --field-selector reason=DriftDrifted`);
+    console.log(
+      (
+        await kubectl(['-n', NAMESPACE, 'get', 'events', '--field-selector', 'reason=DriftDrifted'])
+      ).trimEnd(),
+    );
+  } finally {
+    say(`sent ${await traffic.stop()} predictions`);
+  }
+}
+
 function requirePrometheus(): Promise<void> {
   return new Promise((resolve, reject) =>
     execFile('prometheus', ['--version'], (error) =>
@@ -206,8 +250,22 @@ function requirePrometheus(): Promise<void> {
   );
 }
 
+/** What hack/cluster.sh recorded about the running cluster: its mode and, with a real node, its address. */
+function clusterInfo(): { realNode: boolean; nodeIp: string; nodeName: string } {
+  const file = path.join(ROOT, '.testenv', 'ports.env');
+  const env = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  const get = (key: string) => new RegExp(`^${key}=(.*)$`, 'm').exec(env)?.[1];
+  return {
+    realNode: get('CLUSTER_MODE') === 'real-node',
+    nodeIp: get('NODE_IP') ?? '',
+    nodeName: get('NODE_NAME') ?? '',
+  };
+}
+
 async function up(): Promise<void> {
   if (!existsSync(KUBECONFIG)) throw new Error(`${KUBECONFIG} is missing: run \`make cluster-up\` first`);
+  const cluster = clusterInfo();
+  if (cluster.realNode) return upWithRealNode(cluster.nodeIp, cluster.nodeName);
   await requirePrometheus();
   if ((await stopDaemons()) > 0) say('stopped the processes of an earlier demo');
   rmSync(STATE, { recursive: true, force: true });
@@ -306,33 +364,7 @@ async function up(): Promise<void> {
   await waitFor('Prometheus', 60_000, readyProbe('prometheus', prometheusPid, `${prometheusUrl}/-/ready`));
   say(`Prometheus ready on ${prometheusUrl}`);
 
-  const texts = demoTexts();
-  say(`traffic: ${texts.source}`);
-  let current = texts.inDistribution;
-  const traffic: TrafficLoop = sendTraffic(ports.servers, () => current, { batch: 20, everyMs: 100 });
-  try {
-    step(4, 'Send in-distribution traffic: the drift status becomes Healthy');
-    await waitForDrift('Healthy', 180_000);
-    await printModels();
-
-    step(5, 'Send shifted traffic: the drift status becomes Drifted');
-    current = texts.shifted;
-    const drifted = await waitForDrift('Drifted', 180_000);
-    await printModels();
-    console.log('\nannotations:');
-    for (const [k, v] of Object.entries(drifted.metadata.annotations ?? {})) {
-      if (k.startsWith('sentimentops.dev/')) console.log(`  ${k}: ${v}`);
-    }
-    console.log(`\n$ kubectl get events -n ${NAMESPACE} --field-selector reason=DriftDrifted`);
-    console.log(
-      (
-        await kubectl(['-n', NAMESPACE, 'get', 'events', '--field-selector', 'reason=DriftDrifted'])
-      ).trimEnd(),
-    );
-  } finally {
-    say(`sent ${await traffic.stop()} predictions`);
-  }
-
+  await tellDriftStory(ports.servers);
   step(6, 'Where to look next');
   console.log(`  export KUBECONFIG=${KUBECONFIG}`);
   console.log(`  kubectl describe sentimentmodel ${MODEL} -n ${NAMESPACE}`);
@@ -343,6 +375,191 @@ async function up(): Promise<void> {
   console.log(`  model servers:     ${ports.servers.map((p) => `http://127.0.0.1:${p}/predict`).join(', ')}`);
   console.log('  logs:              .testenv/demo/*.log');
   console.log('  stop everything:   make demo-down');
+}
+
+/**
+ * Prometheus on this machine scraping the model's pods and the operator's by their IPs, from a file
+ * the demo keeps current (Debian's Prometheus is built without Kubernetes service discovery), with
+ * the labels the generated ServiceMonitor gives (resources/servicemonitor.ts).
+ */
+function fileScrapeConfig(targetsFile: string): string {
+  const job = (name: string, honorLabels: boolean) => ({
+    job_name: name,
+    honor_labels: honorLabels,
+    file_sd_configs: [{ files: [targetsFile], refresh_interval: '2s' }],
+    relabel_configs: [
+      { source_labels: ['job_hint'], regex: name, action: 'keep' },
+      { regex: 'job_hint', action: 'labeldrop' },
+    ],
+  });
+  return stringify({
+    global: { scrape_interval: '1s', scrape_timeout: '1s', evaluation_interval: '1s' },
+    scrape_configs: [job('sentiment-model-server', false), job('sentiment-operator', true)],
+  });
+}
+
+interface PodList {
+  items: {
+    metadata: { name: string; namespace: string; labels?: Record<string, string> };
+    status: { podIP?: string; phase?: string };
+    spec: { containers: { ports?: { name?: string; containerPort: number }[] }[] };
+  }[];
+}
+
+/** Writes the scrape targets (running pods of the model and of the operator) for file_sd. */
+async function writePodTargets(file: string): Promise<number> {
+  const targets: { targets: string[]; labels: Record<string, string> }[] = [];
+  const add = (list: PodList, portName: string, job: string) => {
+    for (const pod of list.items) {
+      const port = pod.spec.containers[0]?.ports?.find((p) => p.name === portName)?.containerPort;
+      if (pod.status.phase !== 'Running' || !pod.status.podIP || !port) continue;
+      targets.push({
+        targets: [`${pod.status.podIP}:${port}`],
+        labels: {
+          job_hint: job,
+          namespace: pod.metadata.namespace,
+          pod: pod.metadata.name,
+          service: pod.metadata.labels?.['app.kubernetes.io/instance'] ?? '',
+        },
+      });
+    }
+  };
+  const pods = async (ns: string, app: string) =>
+    JSON.parse(
+      await kubectl(['-n', ns, 'get', 'pods', '-l', `app.kubernetes.io/name=${app}`, '-o', 'json']),
+    ) as PodList;
+  add(await pods(NAMESPACE, 'sentiment-model-server'), 'http', 'sentiment-model-server');
+  add(await pods(OPERATOR_NAMESPACE, 'sentiment-operator'), 'metrics', 'sentiment-operator');
+  writeFileSync(`${file}.tmp`, JSON.stringify(targets, null, 2));
+  renameSync(`${file}.tmp`, file);
+  return targets.length;
+}
+
+/** The real-node story: the operator from its image, real pods, the Service, Prometheus through a Service. */
+async function upWithRealNode(nodeIp: string, nodeName: string): Promise<void> {
+  await requirePrometheus();
+  if ((await stopDaemons()) > 0) say('stopped the processes of an earlier demo');
+  rmSync(STATE, { recursive: true, force: true });
+  mkdirSync(STATE, { recursive: true });
+  const promPort = await freePort();
+  const prometheusUrl = `http://${nodeIp}:${promPort}`;
+
+  step(1, 'Deploy the operator into the cluster from its image (make deploy: config/default)');
+  say(`the cluster has a real node, ${nodeName} (${nodeIp}): containerd runs the pods`);
+  await kubectl(['apply', '--server-side', '--force-conflicts', '-k', path.join(ROOT, 'config', 'default')]);
+  await kubectl([
+    '-n',
+    OPERATOR_NAMESPACE,
+    'rollout',
+    'status',
+    'deployment/sentiment-operator',
+    '--timeout=180s',
+  ]);
+  console.log(`\n$ kubectl get pods -n ${OPERATOR_NAMESPACE} -o wide`);
+  console.log((await kubectl(['-n', OPERATOR_NAMESPACE, 'get', 'pods', '-o', 'wide'])).trimEnd());
+
+  step(2, 'Apply samples/basic.yaml: real model-server pods behind a Service');
+  await kubectl(['create', 'namespace', NAMESPACE]).catch(() => undefined);
+  await kubectl(['-n', NAMESPACE, 'delete', 'sentimentmodel', MODEL, '--ignore-not-found', '--wait=true']);
+  const sample = parse(readFileSync(path.join(ROOT, 'samples/basic.yaml'), 'utf8')) as {
+    spec: Record<string, unknown>;
+  };
+  // No prometheusUrl: the operator's default, http://prometheus-operated.monitoring.svc:9090, which
+  // step 3 points at the Prometheus on this machine.
+  sample.spec.drift = DRIFT;
+  await kubectl(['-n', NAMESPACE, 'apply', '--server-side', '-f', '-'], JSON.stringify(sample));
+  say(
+    `applied samples/basic.yaml as ${NAMESPACE}/${MODEL}, drift window ${DRIFT.window}, interval ${DRIFT.interval} (demo settings)`,
+  );
+  await kubectl([
+    '-n',
+    NAMESPACE,
+    'wait',
+    '--for=condition=Ready',
+    `sentimentmodel/${MODEL}`,
+    '--timeout=180s',
+  ]);
+  await printModels();
+  console.log(`\n$ kubectl get pods,services -n ${NAMESPACE} -o wide`);
+  console.log((await kubectl(['-n', NAMESPACE, 'get', 'pods,services', '-o', 'wide'])).trimEnd());
+  const svc = JSON.parse(await kubectl(['-n', NAMESPACE, 'get', 'service', MODEL, '-o', 'json'])) as {
+    spec: { clusterIP: string; ports: { port: number }[] };
+  };
+  const serviceUrl = `http://${svc.spec.clusterIP}:${svc.spec.ports[0].port}`;
+
+  step(3, 'Start Prometheus, scraping the pods by their IPs; the operator reaches it by its default URL');
+  const targetsFile = path.join(STATE, 'targets.json');
+  await writePodTargets(targetsFile);
+  writeFileSync(path.join(STATE, 'prometheus.yml'), fileScrapeConfig(targetsFile));
+  const prometheusPid = daemon('prometheus', 'prometheus', [
+    `--config.file=${path.join(STATE, 'prometheus.yml')}`,
+    `--storage.tsdb.path=${path.join(STATE, 'prometheus-data')}`,
+    `--web.listen-address=${nodeIp}:${promPort}`,
+    '--storage.tsdb.retention.time=1d',
+  ]);
+  await waitFor('Prometheus', 60_000, readyProbe('prometheus', prometheusPid, `${prometheusUrl}/-/ready`));
+  await kubectl(['apply', '--server-side', '-f', '-'], prometheusServiceManifest(nodeIp, promPort));
+  say(`Prometheus ready on ${prometheusUrl}, and in the cluster as prometheus-operated.monitoring.svc:9090`);
+  await waitFor('Prometheus to scrape the model pods', 60_000, async () => {
+    const res = await fetch(
+      `${prometheusUrl}/api/v1/query?query=${encodeURIComponent(`up{namespace="${NAMESPACE}"}`)}`,
+    );
+    const body = (await res.json()) as { data?: { result?: { value: [number, string] }[] } };
+    return body.data?.result?.some((r) => r.value[1] === '1') ? true : undefined;
+  });
+
+  say(`traffic goes to the Service, ${serviceUrl}, from this machine`);
+  // The HPA may add pods under the demo's load: keep the scrape targets current while it runs.
+  const refresh = setInterval(() => void writePodTargets(targetsFile).catch(() => undefined), 3000);
+  try {
+    await tellDriftStory([serviceUrl]);
+  } finally {
+    clearInterval(refresh);
+  }
+
+  step(6, 'Where to look next');
+  console.log(`  export KUBECONFIG=${KUBECONFIG}`);
+  console.log(`  kubectl describe sentimentmodel ${MODEL} -n ${NAMESPACE}`);
+  console.log(
+    `  kubectl get pods,hpa -n ${NAMESPACE}; kubectl logs -n ${OPERATOR_NAMESPACE} deploy/sentiment-operator`,
+  );
+  console.log(
+    `  kubectl port-forward -n ${NAMESPACE} svc/${MODEL} 8080:${svc.spec.ports[0].port}   (then http://127.0.0.1:8080/predict)`,
+  );
+  console.log(
+    `  Prometheus:        ${prometheusUrl}  (try sentimentops_drift_score, sentiment_prediction_confidence_bucket)`,
+  );
+  console.log(`  the Service:       ${serviceUrl}/predict`);
+  console.log('  stop everything:   make demo-down');
+}
+
+/** The operator's default Prometheus URL, a Service without a selector, pointing at this machine's. */
+function prometheusServiceManifest(nodeIp: string, port: number): string {
+  return JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'List',
+    items: [
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'monitoring' } },
+      {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'prometheus-operated', namespace: 'monitoring' },
+        spec: { ports: [{ name: 'web', port: 9090, targetPort: port, protocol: 'TCP' }] },
+      },
+      {
+        apiVersion: 'discovery.k8s.io/v1',
+        kind: 'EndpointSlice',
+        metadata: {
+          name: 'prometheus-operated-host',
+          namespace: 'monitoring',
+          labels: { 'kubernetes.io/service-name': 'prometheus-operated' },
+        },
+        addressType: 'IPv4',
+        ports: [{ name: 'web', port, protocol: 'TCP' }],
+        endpoints: [{ addresses: [nodeIp], conditions: { ready: true } }],
+      },
+    ],
+  });
 }
 
 async function down(): Promise<void> {
