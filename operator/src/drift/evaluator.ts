@@ -19,7 +19,10 @@ import {
   predictionsByLabelQuery,
   type ModelSeries,
 } from './promql';
-import { PrometheusError, instantQuery, truncateText, type Sample } from './prometheus';
+import { MAX_MESSAGE_CHARS, PrometheusError, instantQuery, truncateText, type Sample } from './prometheus';
+
+/** Room left in an event for the reconciler's words before the drift message. */
+const EVENT_PREFIX_CHARS = 96;
 
 /** The drift message of a model whose own Prometheus URL the operator does not allow. */
 export const FORBIDDEN_URL_MESSAGE =
@@ -259,11 +262,13 @@ export class DriftEvaluator {
     }
 
     const held = next.status !== assessment.status;
-    // status.drift.message, the condition and the events built from them: at most 1 KiB
+    // status.drift.message and the condition: at most 1 KiB less room for what the reconciler's
+    // event puts before it ("drift status Warning -> Drifted (PSI 0.5790): "), so the event fits too
     const message = truncateText(
       held
         ? `${assessment.message}; the status stays ${next.status} until the next evaluation agrees`
         : assessment.message,
+      MAX_MESSAGE_CHARS - EVENT_PREFIX_CHARS,
     );
     const report: DriftReport = {
       drift: {
