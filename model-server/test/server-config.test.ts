@@ -37,6 +37,10 @@ describe('server configuration', () => {
       500,
     );
     assert.equal(serveConfig({ MAX_BODY_BYTES: '1000' }, { model: 'm.onnx' }).maxInflightBodyBytes, 16_000);
+    const huge = serveConfig({ MAX_BODY_BYTES: String(32 * 1024 * 1024) }, { model: 'm.onnx' });
+    assert.equal(huge.maxInflightBodyBytes, 64 * 1024 * 1024);
+    const larger = serveConfig({ MAX_BODY_BYTES: String(100 * 1024 * 1024) }, { model: 'm.onnx' });
+    assert.equal(larger.maxInflightBodyBytes, 100 * 1024 * 1024);
   });
 
   it('reads the admission limits, timeouts and drain period, --drain-seconds winning', () => {

@@ -109,11 +109,12 @@ export function serveConfig(env: NodeJS.ProcessEnv, flags: ServeFlags = {}): Ser
     10_000_000,
   );
   // 16 maximal bodies: as many maximal requests as the default queue holds (4096 / 256), and parsed
-  // texts and garbage about triple it, which keeps a flood within 400 MB (docs/model-server.md)
+  // texts and garbage about triple it, which keeps a flood within 400 MB (docs/model-server.md);
+  // never more than 64 MiB by default (a server allowed huge bodies takes fewer at once)
   const maxInflightBodyBytes = integer(
     'MAX_INFLIGHT_BODY_BYTES',
     env.MAX_INFLIGHT_BODY_BYTES,
-    16 * maxBodyBytes,
+    Math.max(maxBodyBytes, Math.min(16 * maxBodyBytes, 64 * 1024 * 1024)),
     maxBodyBytes,
     16 * 1024 * 1024 * 1024,
   );
