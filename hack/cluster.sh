@@ -522,6 +522,8 @@ up() {
     node_prepare
     node_record_host
     node_bridge_up
+    log "starting containerd $CONTAINERD_VERSION and loading the images (beside the control plane's start)"
+    node_start_containerd || fail_up "containerd did not start"
   fi
   local c
   for c in "${COMPONENTS[@]}"; do : >"$LOGS/$c.log"; done
@@ -542,6 +544,7 @@ EOF
   write_kubeconfig "$TESTENV/kube-controller-manager.kubeconfig" kube-controller-manager
   write_kubeconfig "$TESTENV/kube-scheduler.kubeconfig" kube-scheduler
   write_kubeconfig "$TESTENV/kwok.kubeconfig" kwok
+  if [[ "$CLUSTER_MODE" == real-node ]]; then node_pki; fi
 
   log "starting etcd $ETCD_VERSION on 127.0.0.1:$ETCD_CLIENT_PORT"
   start_etcd

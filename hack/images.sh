@@ -46,14 +46,20 @@ need() {
 }
 
 export_image() {
-  # export_image <name>: .cache/images/<name>.tar, then into the node's containerd if it runs.
-  local name="$1" ref
+  # export_image <name>: .cache/images/<name>.tar, then into the node's containerd if it runs; nothing
+  # when the image is the one exported last time (its ID is kept beside the archive).
+  local name="$1" ref id
   ref="$(ref_of "$name")"
   mkdir -p "$IMAGES_DIR"
+  id="$("${BUILDAH[@]}" inspect --type image --format '{{.FromImageID}}' "$ref")"
+  if [[ -f "$IMAGES_DIR/$name.tar" && "$(cat "$IMAGES_DIR/$name.id" 2>/dev/null)" == "$id" ]]; then
+    return 0
+  fi
   rm -f "$IMAGES_DIR/$name.tar.tmp"
   "${BUILDAH[@]}" push --quiet "$ref" "docker-archive:$IMAGES_DIR/$name.tar.tmp:$ref" >/dev/null
   mv "$IMAGES_DIR/$name.tar.tmp" "$IMAGES_DIR/$name.tar"
-  "$ROOT/hack/cluster.sh" load-image "$IMAGES_DIR/$name.tar"
+  echo "$id" >"$IMAGES_DIR/$name.id"
+  if [[ "$name" != node ]]; then "$ROOT/hack/cluster.sh" load-image "$IMAGES_DIR/$name.tar"; fi
 }
 
 build_pause() {

@@ -144,6 +144,7 @@ node_pki() {
   gen_leaf metrics-server-serving "/CN=metrics-server" serverAuth \
     "DNS:metrics-server.kube-system.svc,IP:$NODE_IP"
   local c
+  mkdir -p "$NODE_DIR"
   for c in kubelet kube-proxy coredns metrics-server; do write_kubeconfig "$NODE_DIR/$c.kubeconfig" "$c"; done
 }
 
@@ -238,6 +239,8 @@ resolvConf: /etc/resolv.conf
 podCIDR: $NODE_POD_CIDR
 podLogsDir: $NODE_DIR/pod-logs
 failSwapOn: false
+# These machines run cgroup v1, which kubelet 1.36 refuses unless told otherwise.
+failCgroupV1: false
 maxPods: 60
 serializeImagePulls: false
 # Shared machines run with little free disk at times: evict only when it is really full, and never
@@ -387,18 +390,27 @@ node_bridge_up() {
   ip route replace "$SERVICE_CIDR" dev "$NODE_BRIDGE"
 }
 
+NODE_IMPORTS=()
+
 node_start_containerd() {
+  # Starts containerd and, in the background, imports the images the pods run (not the base, which
+  # only builds them); node_up waits for the imports. hack/cluster.sh calls this before it starts the
+  # control plane, so the two overlap.
+  node_write_config
   local dir
   dir="$(dirname "$(component_bin containerd)")"
   # containerd finds the runc shim on PATH.
   PATH="$dir:$PATH" start_proc containerd "$(component_bin containerd)" \
     --config "$NODE_DIR/containerd/config.toml" --log-level warn
   wait_until "containerd" "$CLUSTER_TIMEOUT" ctr_node version || return 1
-  local tar
-  for tar in "$ROOT"/.cache/images/*.tar; do
-    [[ -f "$tar" ]] && node_load_image "$tar"
+  local name
+  NODE_IMPORTS=()
+  for name in pause server operator; do
+    if [[ -f "$ROOT/.cache/images/$name.tar" ]]; then
+      node_load_image "$ROOT/.cache/images/$name.tar" &
+      NODE_IMPORTS+=($!)
+    fi
   done
-  return 0
 }
 
 ctr_node() { "$(component_bin ctr)" --address "$NODE_DIR/containerd/containerd.sock" --namespace k8s.io "$@"; }
@@ -443,26 +455,44 @@ node_start_metrics_server() {
     --kubelet-certificate-authority="$PKI/ca.crt" \
     --kubelet-preferred-address-types=InternalIP \
     --kubelet-use-node-status-port \
+    --node-selector=sentimentops.dev/node=real \
     --metric-resolution=15s
 }
 
 node_up() {
-  # Called by `hack/cluster.sh up` after the control plane is ready.
-  node_pki
-  node_write_config
+  # Called by `hack/cluster.sh up` after the control plane is ready (node_pki ran before it started:
+  # the apiserver needs its kubelet client certificate).
   node_rbac || return 1
-  log "starting containerd $CONTAINERD_VERSION"
-  node_start_containerd || return 1
+  local pid
+  for pid in "${NODE_IMPORTS[@]}"; do wait "$pid" || return 1; done
   log "starting kubelet $KUBE_VERSION (node $NODE_NAME, $NODE_IP), kube-proxy, CoreDNS $COREDNS_VERSION and metrics-server $METRICS_SERVER_VERSION"
   node_start_kubelet
   node_start_kube_proxy
   node_start_coredns
   node_start_metrics_server
   node_metrics_api || return 1
-  wait_until "node $NODE_NAME to register" "$CLUSTER_TIMEOUT" kctl get node "$NODE_NAME" || return 1
-  kctl wait --for=condition=Ready "node/$NODE_NAME" --timeout="${CLUSTER_TIMEOUT}s" >/dev/null || return 1
-  wait_until "CoreDNS /ready" "$CLUSTER_TIMEOUT" healthz_http "$COREDNS_READY_PORT" /ready || return 1
-  wait_until "kube-proxy /healthz" "$CLUSTER_TIMEOUT" healthz_http "$KUBE_PROXY_HEALTHZ_PORT" /healthz || return 1
+  node_wait "node $NODE_NAME to be Ready" node_ready || return 1
+  node_wait "CoreDNS /ready" healthz_http "$COREDNS_READY_PORT" /ready || return 1
+  node_wait "kube-proxy /healthz" healthz_http "$KUBE_PROXY_HEALTHZ_PORT" /healthz || return 1
+  node_wait "metrics.k8s.io" kctl get --raw /apis/metrics.k8s.io/v1beta1 || return 1
+}
+
+node_ready() {
+  [[ "$(kctl get node "$NODE_NAME" -o 'jsonpath={.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null)" == True ]]
+}
+
+node_wait() {
+  # node_wait <what> <command...>: like wait_until, but gives up at once when one of the node's
+  # processes has exited (its log says why), instead of waiting out the timeout.
+  local what="$1" deadline=$((SECONDS + CLUSTER_TIMEOUT)) c
+  shift
+  until "$@" >/dev/null 2>&1; do
+    for c in "${NODE_COMPONENTS[@]}"; do
+      pid_of "$c" >/dev/null || { log "$c exited while waiting for $what; see $LOGS/$c.log"; return 1; }
+    done
+    ((SECONDS < deadline)) || { log "timed out after $CLUSTER_TIMEOUT s waiting for $what"; return 1; }
+    sleep 0.5
+  done
 }
 
 healthz_http() { curl -fsS --max-time 2 "http://127.0.0.1:$1$2" >/dev/null 2>&1; }
