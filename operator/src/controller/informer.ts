@@ -229,7 +229,7 @@ export class Informer {
  * reconciler never reads them (server-side apply keeps them on the server, and an update without
  * them leaves them as they are), and 500 models' children fit the memory budget without them.
  */
-function slim(object: KubernetesObject): KubernetesObject {
+export function slim<T extends KubernetesObject>(object: T): T {
   if (object?.metadata?.managedFields) delete object.metadata.managedFields;
   return object;
 }

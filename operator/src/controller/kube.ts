@@ -30,6 +30,7 @@ import {
 import type { SentimentModel } from '../api/types';
 import type { OperatorMetrics } from '../observability/metrics';
 import type { ChildKind, KubeObject } from './children';
+import { slim } from './informer';
 
 /** What the reconciler reads and writes; a fake of it drives the reconcile scenario tests. */
 export interface Kube {
@@ -429,7 +430,7 @@ export class CachedKube implements Kube {
     }
     this.ownWrites.set(`${kind.plural}/${namespace}/${name}`, {
       before: cached?.metadata?.resourceVersion,
-      after: written,
+      after: written && slim(written), // held like the caches hold objects
       at: now,
     });
     return written as KubeObject;

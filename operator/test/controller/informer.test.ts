@@ -193,7 +193,10 @@ describe('CachedKube', () => {
   });
   const apiWith = (written: KubeObject, reads: string[]): Kube =>
     ({
-      apply: async () => written,
+      apply: async () => ({
+        ...written,
+        metadata: { ...written.metadata, managedFields: [{ manager: 'sentiment-operator' }] },
+      }),
       get: async (_kind: unknown, _ns: string, name: string) => (reads.push(name), undefined),
     }) as unknown as Kube;
 
@@ -210,7 +213,9 @@ describe('CachedKube', () => {
     const objects = new Map([['ml/a', svc('a', '5')]]);
     const kube = new CachedKube(apiWith(svc('a', '6'), []), new Map([['services', cacheOf(objects)]]));
     await kube.apply(SERVICE, svc('a', '5'));
-    assert.equal((await kube.get(SERVICE, 'ml', 'a'))?.metadata?.resourceVersion, '6', 'the cache lags');
+    const own = await kube.get(SERVICE, 'ml', 'a');
+    assert.equal(own?.metadata?.resourceVersion, '6', 'the cache lags');
+    assert.equal(own?.metadata?.managedFields, undefined, 'held without managedFields, like the cache');
     objects.set('ml/a', svc('a', '7')); // the watch event of a later change arrives
     assert.equal((await kube.get(SERVICE, 'ml', 'a'))?.metadata?.resourceVersion, '7');
   });
