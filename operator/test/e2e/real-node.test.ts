@@ -417,6 +417,7 @@ describe('real pods on the real node', function () {
     );
     await sleep(5000);
     const result = await load.stop();
+    console.log(`      ${result.sent} requests, ${result.ok} answered 2xx, ${result.failures.length} failed`);
     assert.ok(result.sent >= 1000, `sent ${result.sent} requests`);
     assert.deepEqual(result.failures, [], `${result.failures.length} of ${result.sent} requests failed`);
     assert.equal(result.ok, result.sent);
