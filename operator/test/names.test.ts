@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { API_GROUP_VERSION, childLabels, selectorLabels } from '../src/api/names';
 
 describe('api names', () => {
-  it('uses the group and version the BRIEF publishes', () => {
+  it('uses the published group and version', () => {
     assert.equal(API_GROUP_VERSION, 'sentimentops.dev/v1alpha1');
   });
 

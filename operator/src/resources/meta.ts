@@ -1,4 +1,4 @@
-// What every child of a SentimentModel shares: its name, namespace, the BRIEF's four labels and the
+// What every child of a SentimentModel shares: its name, namespace, the four labels of api/names.ts and the
 // controller owner reference that makes it garbage-collected with the SentimentModel.
 import type { V1ObjectMeta, V1OwnerReference } from './k8s-types';
 import { API_GROUP_VERSION, KIND, childLabels } from '../api/names';

@@ -26,7 +26,7 @@ describe('the SentimentModel CRD', () => {
   const version = crd.spec.versions[0];
   const schema = version.schema.openAPIV3Schema;
 
-  it('publishes the names of the BRIEF', () => {
+  it('publishes the names of api/names.ts', () => {
     assert.equal(crd.metadata.name, 'sentimentmodels.sentimentops.dev');
     assert.equal(crd.spec.group, 'sentimentops.dev');
     assert.equal(version.name, 'v1alpha1');
