@@ -510,16 +510,26 @@ up() {
   [[ -d "$SHARED/crds/prometheus-operator" ]] ||
     die "$SHARED/crds/prometheus-operator not found; set SHARED=<path to the shared folder>"
 
+  choose_mode
+  load_ports
+  local images_pid=""
+  if [[ "$CLUSTER_MODE" == real-node ]]; then
+    node_install_packages || die "could not install the real node's packages"
+    # The images (debootstrap, npm ci: mostly network and disk) build while Go compiles.
+    NODE_VERSION="${NODE_VERSION:-24.19.0}" "$ROOT/hack/images.sh" &
+    images_pid=$!
+  fi
   "$ROOT/hack/build-k8s.sh"
+  if [[ "$CLUSTER_MODE" == real-node ]]; then
+    "$ROOT/hack/build-node.sh"
+    wait "$images_pid" || die "building the images failed (hack/images.sh)"
+  fi
   KUBECTL_BIN="$(resolve_kubectl)"
   [[ -x "$KUBECTL_BIN" ]] || die "kubectl not found at $KUBECTL_BIN"
 
-  choose_mode
-  load_ports
   check_ports_free
   mkdir -p "$TESTENV" "$PIDS" "$LOGS" "$TESTENV/bin"
   if [[ "$CLUSTER_MODE" == real-node ]]; then
-    node_prepare
     node_record_host
     node_bridge_up
     log "starting containerd $CONTAINERD_VERSION and loading the images (beside the control plane's start)"

@@ -2,7 +2,8 @@
 # The local cluster's real node: containerd, kubelet, kube-proxy, a CNI bridge, CoreDNS and
 # metrics-server, run as processes of this machine beside the control plane, so that the pods the
 # operator creates really run (images from hack/images.sh). Sourced by hack/cluster.sh, which calls
-# node_supported, node_prepare, node_up, node_down and node_load_image; needs its PKI, kctl, start_proc,
+# node_why_not, node_install_packages, node_record_host, node_bridge_up, node_pki, node_start_containerd,
+# node_up, node_down and node_load_image; needs its PKI, kctl, start_proc,
 # stop_procs and wait_until.
 #
 # What it changes on the host, and how `down` gives it back:
@@ -78,13 +79,6 @@ node_install_packages() {
   log "installing the real node's Debian packages: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-}
-
-node_prepare() {
-  # Everything slow that `up` needs before the control plane starts: packages, binaries, images.
-  node_install_packages || die "could not install the real node's packages"
-  "$ROOT/hack/build-node.sh"
-  NODE_VERSION="${NODE_VERSION:-24.19.0}" "$ROOT/hack/images.sh"
 }
 
 # ---------------------------------------------------------------- host state (what down restores)
