@@ -210,6 +210,28 @@ async function printModels(): Promise<void> {
   console.log((await kubectl(['-n', NAMESPACE, 'get', 'sentimentmodels'])).trimEnd());
 }
 
+/** samples/basic.yaml as NAMESPACE/MODEL with the demo's `drift` settings, once it is Ready. */
+async function applyBasicSample(drift: Record<string, unknown>): Promise<void> {
+  const sample = parse(readFileSync(path.join(ROOT, 'samples/basic.yaml'), 'utf8')) as {
+    spec: Record<string, unknown>;
+  };
+  sample.spec.drift = drift;
+  await kubectl(['-n', NAMESPACE, 'apply', '--server-side', '-f', '-'], JSON.stringify(sample));
+  say(
+    `applied samples/basic.yaml as ${NAMESPACE}/${MODEL}, drift window ${DRIFT.window}, interval ${DRIFT.interval} (demo settings)`,
+  );
+  // Real pods take longer to become ready than kwok's.
+  await kubectl([
+    '-n',
+    NAMESPACE,
+    'wait',
+    '--for=condition=Ready',
+    `sentimentmodel/${MODEL}`,
+    '--timeout=180s',
+  ]);
+  await printModels();
+}
+
 /** Steps 4 and 5: in-distribution traffic to `servers` until Healthy, then shifted traffic until Drifted. */
 async function tellDriftStory(servers: readonly (number | string)[]): Promise<void> {
   const texts = demoTexts();
@@ -305,23 +327,7 @@ async function up(): Promise<void> {
   await kubectl(['create', 'namespace', NAMESPACE]).catch(() => undefined);
   // A model left by an earlier run would carry its old drift status into the story.
   await kubectl(['-n', NAMESPACE, 'delete', 'sentimentmodel', MODEL, '--ignore-not-found', '--wait=true']);
-  const sample = parse(readFileSync(path.join(ROOT, 'samples/basic.yaml'), 'utf8')) as {
-    spec: Record<string, unknown>;
-  };
-  sample.spec.drift = { ...DRIFT, prometheusUrl };
-  await kubectl(['-n', NAMESPACE, 'apply', '--server-side', '-f', '-'], JSON.stringify(sample));
-  say(
-    `applied samples/basic.yaml as ${NAMESPACE}/${MODEL}, drift window ${DRIFT.window}, interval ${DRIFT.interval} (demo settings)`,
-  );
-  await kubectl([
-    '-n',
-    NAMESPACE,
-    'wait',
-    '--for=condition=Ready',
-    `sentimentmodel/${MODEL}`,
-    '--timeout=120s',
-  ]);
-  await printModels();
+  await applyBasicSample({ ...DRIFT, prometheusUrl });
 
   step(2, `Start ${REPLICAS} model-server processes in place of the model's pods`);
   say('the local control plane runs no containers: its pods are kwok fakes, so real servers run on loopback');
@@ -461,25 +467,9 @@ async function upWithRealNode(nodeIp: string, nodeName: string): Promise<void> {
   step(2, 'Apply samples/basic.yaml: real model-server pods behind a Service');
   await kubectl(['create', 'namespace', NAMESPACE]).catch(() => undefined);
   await kubectl(['-n', NAMESPACE, 'delete', 'sentimentmodel', MODEL, '--ignore-not-found', '--wait=true']);
-  const sample = parse(readFileSync(path.join(ROOT, 'samples/basic.yaml'), 'utf8')) as {
-    spec: Record<string, unknown>;
-  };
   // No prometheusUrl: the operator's default, http://prometheus-operated.monitoring.svc:9090, which
   // step 3 points at the Prometheus on this machine.
-  sample.spec.drift = DRIFT;
-  await kubectl(['-n', NAMESPACE, 'apply', '--server-side', '-f', '-'], JSON.stringify(sample));
-  say(
-    `applied samples/basic.yaml as ${NAMESPACE}/${MODEL}, drift window ${DRIFT.window}, interval ${DRIFT.interval} (demo settings)`,
-  );
-  await kubectl([
-    '-n',
-    NAMESPACE,
-    'wait',
-    '--for=condition=Ready',
-    `sentimentmodel/${MODEL}`,
-    '--timeout=180s',
-  ]);
-  await printModels();
+  await applyBasicSample(DRIFT);
   console.log(`\n$ kubectl get pods,services -n ${NAMESPACE} -o wide`);
   console.log((await kubectl(['-n', NAMESPACE, 'get', 'pods,services', '-o', 'wide'])).trimEnd());
   const svc = JSON.parse(await kubectl(['-n', NAMESPACE, 'get', 'service', MODEL, '-o', 'json'])) as {
