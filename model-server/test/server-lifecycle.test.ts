@@ -142,7 +142,12 @@ describe('model server life cycle (real process, sample model)', function () {
 
   it('on SIGTERM turns unready, refuses new connections, finishes every in-flight request and exits 0', async () => {
     // a long batch window keeps the requests in flight while the signal arrives
-    const server = await startServer({ BATCH_WINDOW_MS: '400', SHUTDOWN_TIMEOUT_MS: '10000' });
+    // a short drain period: connections the client opened just before the signal are accepted
+    const server = await startServer({
+      BATCH_WINDOW_MS: '400',
+      SHUTDOWN_TIMEOUT_MS: '10000',
+      DRAIN_SECONDS: '0.5',
+    });
     const texts = Array.from(
       { length: 24 },
       (_, i) => `request number ${i}: ${i % 2 ? 'loved it' : 'hated it'}`,
