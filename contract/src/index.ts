@@ -62,3 +62,5 @@ export const ANNOTATIONS = {
   /** On a model's pods: spec.model.version, so that a new version rolls the pods even when the URI stays. */
   modelVersion: `${API_GROUP}/model-version`,
 } as const;
+
+export { byLabels, metricTypes, parseMetrics, sumOf, type Sample } from './prometheus-text';

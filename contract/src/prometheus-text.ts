@@ -1,4 +1,5 @@
-// Reads the Prometheus text exposition format (what /metrics serves) into samples.
+// Reads the Prometheus text exposition format (what /metrics serves) into samples: the one parser of
+// the repository, for the model server's tests, the operator's tests, the demo and the benchmark.
 // Pure, so the benchmark's arithmetic does not depend on a running process.
 
 export interface Sample {
@@ -10,12 +11,16 @@ export interface Sample {
 const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)/;
 const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
 
-export function parseMetrics(text: string): Sample[] {
+/** The samples of `text`; `strict` throws on a line that is neither a comment nor a sample. */
+export function parseMetrics(text: string, options: { strict?: boolean } = {}): Sample[] {
   const samples: Sample[] = [];
   for (const line of text.split('\n')) {
     if (line === '' || line.startsWith('#')) continue;
     const m = SAMPLE.exec(line);
-    if (!m) continue;
+    if (!m) {
+      if (options.strict) throw new Error(`unparseable exposition line: ${line}`);
+      continue;
+    }
     const labels: Record<string, string> = {};
     for (const [, key, value] of (m[2] ?? '').matchAll(LABEL)) {
       labels[key] = value.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
@@ -23,6 +28,16 @@ export function parseMetrics(text: string): Sample[] {
     samples.push({ name: m[1], labels, value: Number(m[3]) });
   }
   return samples;
+}
+
+/** Each metric's type, from its `# TYPE name type` line. */
+export function metricTypes(text: string): Map<string, string> {
+  const types = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    const m = /^# TYPE (\S+) (\S+)/.exec(line);
+    if (m) types.set(m[1], m[2]);
+  }
+  return types;
 }
 
 /** The sum of `name` over the samples whose labels include every pair of `match`. */

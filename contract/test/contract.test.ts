@@ -1,7 +1,17 @@
 // What the two sides rely on, pinned: renaming one of these breaks dashboards, alerts, stored
 // annotations or trained model files, so a change must be deliberate (and change docs/metrics.md).
 import { strict as assert } from 'node:assert';
-import { ANNOTATIONS, CONFIDENCE_BUCKETS, META, MODEL_SERIES_LABELS, SERVER_METRICS } from '../src/index';
+import {
+  ANNOTATIONS,
+  CONFIDENCE_BUCKETS,
+  META,
+  MODEL_SERIES_LABELS,
+  SERVER_METRICS,
+  byLabels,
+  metricTypes,
+  parseMetrics,
+  sumOf,
+} from '../src/index';
 
 describe('the server-operator contract', () => {
   it('bins confidence in (0.5, 1] with strictly increasing edges ending at 1', () => {
@@ -22,5 +32,37 @@ describe('the server-operator contract', () => {
   it('keeps the stored keys: model metadata and annotations', () => {
     assert.equal(META.baselineConfidence, 'sentimentops.baseline.confidence');
     assert.equal(ANNOTATIONS.driftStatus, 'sentimentops.dev/drift-status');
+  });
+});
+
+describe('the Prometheus text parser', () => {
+  const text = [
+    '# HELP sentiment_requests_total Requests',
+    '# TYPE sentiment_requests_total counter',
+    'sentiment_requests_total{route="/predict",code="200"} 3',
+    'sentiment_requests_total{route="/predict",code="503"} 1',
+    'sentiment_prediction_confidence_bucket{le="+Inf",model="a \\"b\\""} 7',
+  ].join('\n');
+
+  it('reads samples, labels (unescaped), types and sums', () => {
+    const samples = parseMetrics(text);
+    assert.equal(samples.length, 3);
+    assert.equal(samples[2].labels.model, 'a "b"');
+    assert.equal(samples[2].value, 7);
+    assert.equal(sumOf(samples, 'sentiment_requests_total'), 4);
+    assert.equal(sumOf(samples, 'sentiment_requests_total', { code: '503' }), 1);
+    assert.deepEqual(
+      [...byLabels(samples, 'sentiment_requests_total', ['code'])],
+      [
+        ['200', 3],
+        ['503', 1],
+      ],
+    );
+    assert.equal(metricTypes(text).get('sentiment_requests_total'), 'counter');
+  });
+
+  it('skips a line it cannot read, unless strict', () => {
+    assert.equal(parseMetrics(`${text}\n}garbage`).length, 3);
+    assert.throws(() => parseMetrics(`${text}\n}garbage`, { strict: true }), /unparseable/);
   });
 });

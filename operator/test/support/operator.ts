@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { parseMetrics, sumOf } from '../../src/observability/prometheus-text';
+import { parseMetrics, sumOf } from '@sentiment-operator/contract';
 import { kubeconfigPath, repoRoot, testenvDir, waitFor } from './cluster';
 
 export interface OperatorProcess {

@@ -7,11 +7,7 @@ import { MANAGED_BY } from '@sentiment-operator/operator/dist/src/api/names';
 import { METADATA_ONLY, type ApiClient } from './api-client';
 import { modelsPath } from './bench-cluster';
 import type { ApiserverCounters, Throttling } from './operator-bench-report';
-import {
-  byLabels,
-  parseMetrics,
-  sumOf,
-} from '@sentiment-operator/operator/dist/src/observability/prometheus-text';
+import { byLabels, parseMetrics, sumOf } from '@sentiment-operator/contract';
 
 interface ModelObject {
   metadata: { name: string; generation?: number };

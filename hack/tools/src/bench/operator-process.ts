@@ -4,10 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import {
-  parseMetrics,
-  type Sample,
-} from '@sentiment-operator/operator/dist/src/observability/prometheus-text';
+import { parseMetrics, type Sample } from '@sentiment-operator/contract';
 
 /** The operator this build compiled. */
 export const OPERATOR_MAIN = path.resolve(

@@ -1,11 +1,7 @@
 // The operator's own figures, read from its /metrics: requests and writes by verb and resource,
 // reconciles by result, CPU, memory and the work queue. Sampled every second so the peak RSS is not missed.
 import type { OperatorProcess } from './operator-process';
-import {
-  byLabels,
-  sumOf,
-  type Sample,
-} from '@sentiment-operator/operator/dist/src/observability/prometheus-text';
+import { byLabels, sumOf, type Sample } from '@sentiment-operator/contract';
 
 /** The operator's counters at one moment. */
 export interface Reading {

@@ -9,10 +9,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import {
-  parseMetrics,
-  type Sample,
-} from '@sentiment-operator/operator/dist/src/observability/prometheus-text';
+import { parseMetrics, type Sample } from '@sentiment-operator/contract';
 import { demoReviews, shiftedTexts } from './traffic';
 import { trafficFigures, type TrafficFigures } from './traffic-figures';
 

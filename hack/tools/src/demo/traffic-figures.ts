@@ -1,7 +1,7 @@
 // What a batch of traffic did to a model server's histograms: two scrapes of /metrics, before and
 // after, become the drift figures the operator would compute for that traffic alone. Pure, so the
 // arithmetic is tested without a server; measure-traffic.ts does the I/O.
-import type { Sample } from '@sentiment-operator/operator/dist/src/observability/prometheus-text';
+import type { Sample } from '@sentiment-operator/contract';
 import {
   binsFromBuckets,
   fractionsFromBaseline,

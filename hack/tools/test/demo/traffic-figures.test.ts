@@ -1,8 +1,5 @@
 import { strict as assert } from 'node:assert';
-import {
-  parseMetrics,
-  type Sample,
-} from '@sentiment-operator/operator/dist/src/observability/prometheus-text';
+import { parseMetrics, type Sample } from '@sentiment-operator/contract';
 import { CONFIDENCE_EDGES } from '@sentiment-operator/operator/dist/src/drift/bins';
 import { smoothedPsi } from '@sentiment-operator/operator/dist/src/drift/psi';
 import { bucketIncrease, trafficFigures } from '../../src/demo/traffic-figures';
