@@ -62,6 +62,10 @@ lint: deps ## ESLint and Prettier check
 	npx eslint .
 	npx prettier --check .
 
+.PHONY: secret-scan
+secret-scan: ## gitleaks (built once from hack/gitleaks/go.mod into .cache/bin) on the git history and working tree; fails on a finding
+	hack/secret-scan.sh
+
 .PHONY: format
 format: deps ## Rewrite files with Prettier
 	npx prettier --write .
@@ -73,7 +77,7 @@ clean: ## Remove build output (keeps caches)
 ##@ Test
 
 .PHONY: test
-test: system-deps build lint test-unit test-integration test-e2e ## Install, build, lint and run every test suite (what CI runs)
+test: system-deps build lint secret-scan test-unit test-integration test-e2e ## Install, build, lint and run every test suite (what CI runs)
 
 .PHONY: test-unit
 test-unit: build ## Fast unit tests of every workspace

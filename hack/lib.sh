@@ -18,6 +18,8 @@ KWOK_VERSION="$(gomod_version "$ROOT/hack/kwok/go.mod" sigs.k8s.io/kwok)"
 CONTAINERD_VERSION="$(gomod_version "$ROOT/hack/containerd/go.mod" github.com/containerd/containerd/v2)"
 COREDNS_VERSION="$(gomod_version "$ROOT/hack/coredns/go.mod" github.com/coredns/coredns)"
 METRICS_SERVER_VERSION="$(gomod_version "$ROOT/hack/metrics-server/go.mod" sigs.k8s.io/metrics-server)"
+# The secret scanner of `make secret-scan` (hack/secret-scan.sh).
+GITLEAKS_VERSION="$(gomod_version "$ROOT/hack/gitleaks/go.mod" github.com/zricethezav/gitleaks/v8)"
 KUBE_MAJOR="${KUBE_VERSION#v}"
 KUBE_MAJOR="${KUBE_MAJOR%%.*}"
 KUBE_MINOR="${KUBE_VERSION#v*.}"
@@ -36,6 +38,7 @@ component_version() {
     containerd | containerd-shim-runc-v2 | ctr) echo "$CONTAINERD_VERSION" ;;
     coredns) echo "$COREDNS_VERSION" ;;
     metrics-server) echo "$METRICS_SERVER_VERSION" ;;
+    gitleaks) echo "$GITLEAKS_VERSION" ;;
     *) echo "$KUBE_VERSION" ;;
   esac
 }
