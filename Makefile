@@ -66,6 +66,25 @@ lint: deps ## ESLint and Prettier check
 secret-scan: ## gitleaks (built once from hack/gitleaks/go.mod into .cache/bin) on the git history and working tree; fails on a finding
 	hack/secret-scan.sh
 
+# CycloneDX SBOMs of the npm packages each image installs (`npm ci --omit=dev --workspace <pkg>` in its
+# Dockerfile), from package-lock.json and node_modules. SBOM_CHECK fails unless the file is CycloneDX and
+# lists the package its image cannot run without.
+SBOM_DIR ?= .cache/sbom
+SBOM_CHECK := const [f, need] = process.argv.slice(1), b = JSON.parse(require("fs").readFileSync(f, "utf8")), names = []; \
+  const walk = (cs) => (cs || []).forEach((c) => { names.push((c.group ? c.group + "/" : "") + c.name); walk(c.components); }); walk(b.components); \
+  if (b.bomFormat !== "CycloneDX" || !names.includes(need)) { console.error(f + ": not a CycloneDX SBOM that lists " + need); process.exit(1); } \
+  console.log(f + ": CycloneDX " + b.specVersion + ", " + names.length + " components, " + need + " included");
+
+.PHONY: sbom
+sbom: deps ## CycloneDX SBOM of each image's production npm dependencies into .cache/sbom/<image>.cdx.json
+	@mkdir -p $(SBOM_DIR)
+	@for pair in model-server:onnxruntime-node operator:@kubernetes/client-node; do \
+	  ws="$${pair%%:*}" need="$${pair#*:}"; out="$(SBOM_DIR)/$$ws.cdx.json"; \
+	  npx cyclonedx-npm --workspace "$$ws" --omit dev --output-reproducible --validate \
+	    --output-format JSON --output-file "$$out" 2> >(grep -v 'npm warn Unknown' >&2); \
+	  node -e '$(SBOM_CHECK)' "$$out" "$$need"; \
+	done
+
 .PHONY: format
 format: deps ## Rewrite files with Prettier
 	npx prettier --write .
