@@ -1,8 +1,8 @@
 // Entry point: `node operator/dist/src/main.js [flags]` (see --help). One process: the health server,
-// leader election, and while leading a SentimentModelController (informers → work queue → workers →
-// reconcile). Watch errors and API-server restarts are handled inside the informers; losing the lease
-// ends the controller's term and the process goes back to standby; SIGTERM drains, releases the lease
-// and exits 0.
+// leader election, and a SentimentModelController whose informers run throughout and whose workers
+// run while this instance leads (informers → work queue → workers → reconcile). Watch errors and
+// API-server restarts are handled inside the informers; losing the lease ends the workers' term and
+// the process goes back to standby; SIGTERM drains, releases the lease and exits 0.
 import { KubeConfig } from '@kubernetes/client-node';
 import { SentimentModelController } from './controller/controller';
 import { LeaderElector } from './controller/leader-election';
@@ -33,21 +33,21 @@ function leaderElector(options: OperatorOptions, logger: Logger): LeaderElector 
 
 async function run(options: OperatorOptions, logger: Logger): Promise<void> {
   const metrics = new OperatorMetrics();
-  const newController = (): SentimentModelController =>
-    new SentimentModelController(
-      {
-        config: options.config,
-        watchNamespace: options.watchNamespace,
-        concurrency: options.concurrency,
-        resyncPeriodMs: options.resyncPeriodMs,
-        identity: options.leaderElection.identity,
-        drift: options.driftEvaluation,
-      },
-      logger,
-      metrics,
-    );
+  // One controller for the life of the process: its informers and caches too. Leadership only starts
+  // and ends terms of its workers.
+  const controller = new SentimentModelController(
+    {
+      config: options.config,
+      watchNamespace: options.watchNamespace,
+      concurrency: options.concurrency,
+      resyncPeriodMs: options.resyncPeriodMs,
+      identity: options.leaderElection.identity,
+      drift: options.driftEvaluation,
+    },
+    logger,
+    metrics,
+  );
   let state: State = 'standby';
-  let controller: SentimentModelController | undefined;
   const elector = options.leaderElection.enabled ? leaderElector(options, logger) : undefined;
 
   const health = await startHealthServer({
@@ -58,12 +58,21 @@ async function run(options: OperatorOptions, logger: Logger): Promise<void> {
     checks: {
       live: () => true,
       ready: () => {
-        if (state === 'leading') return controller?.started || 'starting the informers';
+        if (state === 'leading') return controller.started || 'starting the informers';
         return state === 'standby' || state;
       },
     },
   });
   logger.info('serving /metrics, /healthz and /readyz', { port: health.port, pid: process.pid });
+
+  const failed = (error: unknown): void => {
+    logger.error('controller failed to start', {
+      error: error instanceof Error ? error.message : String(error),
+    });
+    exitAfterFlush(logger, 1);
+  };
+  // A standby lists and watches too, so that it takes over with warm caches.
+  controller.startInformers().catch(failed);
 
   /** The end of the previous leadership term: a new term starts only after it. */
   let previousTerm: Promise<void> = Promise.resolve();
@@ -71,32 +80,17 @@ async function run(options: OperatorOptions, logger: Logger): Promise<void> {
   const lead = (): void => {
     state = 'leading';
     metrics.setLeader(true);
-    void previousTerm.then(() => {
-      if (state !== 'leading' || controller) return;
-      const term = newController();
-      controller = term;
-      // start() resolves once every informer has listed; informers retry their own failures.
-      term.start().catch((error: unknown) => {
-        logger.error('controller failed to start', {
-          error: error instanceof Error ? error.message : String(error),
-        });
-        exitAfterFlush(logger, 1);
-      });
-    });
+    void previousTerm.then(() => (state === 'leading' ? controller.lead() : undefined)).catch(failed);
   };
 
   const stopLeading = (): Promise<void> => {
     metrics.setLeader(false);
-    const term = controller;
-    controller = undefined;
-    if (term) {
-      previousTerm = term.shutdown(options.shutdownTimeoutMs).then((drained) => {
-        if (!drained)
-          logger.warn('reconciles still running at the shutdown timeout', {
-            timeoutMs: options.shutdownTimeoutMs,
-          });
-      });
-    }
+    previousTerm = controller.endTerm(options.shutdownTimeoutMs).then((drained) => {
+      if (!drained)
+        logger.warn('reconciles still running at the shutdown timeout', {
+          timeoutMs: options.shutdownTimeoutMs,
+        });
+    });
     return previousTerm;
   };
 
@@ -105,6 +99,7 @@ async function run(options: OperatorOptions, logger: Logger): Promise<void> {
     state = 'stopping';
     logger.info('shutting down', { signal });
     await stopLeading();
+    controller.stop(); // the informers
     // Releasing the lease lets a standby take over at its next retry instead of after expiry.
     await elector?.stop({ release: true });
     await health.close();
@@ -121,8 +116,8 @@ async function run(options: OperatorOptions, logger: Logger): Promise<void> {
     onStartedLeading: lead,
     onStoppedLeading: () => {
       if (state === 'stopping') return;
-      // Another instance may already be reconciling: stop this term's workers and informers at once
-      // and compete for the lease again as a standby, in this process.
+      // Another instance may already be reconciling: stop this term's workers at once and compete for
+      // the lease again as a standby, in this process; the caches stay warm.
       logger.error('lost the leader lease; back to standby');
       state = 'standby';
       void stopLeading();

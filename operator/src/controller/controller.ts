@@ -82,7 +82,8 @@ const PHASES = {
 };
 
 export class SentimentModelController extends Operator {
-  readonly queue = new WorkQueue(DEFAULT_WORKQUEUE);
+  /** This leadership term's queue; a term that ends shuts it down, the next term gets a new one. */
+  queue = new WorkQueue(DEFAULT_WORKQUEUE);
   /** By plural: the caches the reconciler reads. */
   private readonly informers = new Map<string, Informer>();
   private readonly api: KubeClient;
@@ -91,7 +92,8 @@ export class SentimentModelController extends Operator {
   private readonly drift: DriftEvaluator | undefined;
   private workers: Promise<void>[] = [];
   private resyncTimer: NodeJS.Timeout | undefined;
-  private running = false;
+  private synced = false;
+  private leading = false;
 
   constructor(
     private readonly options: ControllerOptions,
@@ -106,6 +108,8 @@ export class SentimentModelController extends Operator {
     this.drift = options.drift
       ? new DriftEvaluator({
           defaultPrometheusUrl: options.config.prometheusUrl,
+          allowModelPrometheusUrl: options.config.allowModelPrometheusUrl,
+          maxResponseBytes: options.config.prometheusMaxResponseBytes,
           metrics,
           logger: log,
           onChange: (key) => this.queue.add(key),
@@ -114,11 +118,16 @@ export class SentimentModelController extends Operator {
     this.reconciler = new Reconciler(kube, options.config, this.capabilities, events, log, this.drift);
   }
 
+  /** The informers hold their first lists (and, when leading, the workers run). */
   get started(): boolean {
-    return this.running;
+    return this.synced;
   }
 
-  /** The watched kinds, declared in one place: SentimentModels, and each child kind the cluster serves. */
+  /**
+   * The watched kinds, declared in one place: SentimentModels, and each child kind the cluster serves.
+   * The informers run for the life of the process, leading or not (as controller-runtime's caches
+   * do): losing and winning the lease again then costs no list, and a standby takes over warm.
+   */
   protected async init(): Promise<void> {
     const ns = this.options.watchNamespace || undefined;
     const started = [this.watchResource(API_GROUP, API_VERSION, PLURAL, async (e) => this.onModel(e), ns)];
@@ -132,24 +141,63 @@ export class SentimentModelController extends Operator {
     }
     // Pods: a change of their state (a crash loop, a failed model download) can change the model's status.
     started.push(this.watchResource('', 'v1', POD_KIND.plural, async (e) => this.onPod(e), ns));
-    // Workers start once every cache holds its first list, so no reconcile reads a half-filled cache.
     await Promise.all(started);
-    if (this.queue.isShutDown) return;
-    this.running = true;
+    this.synced = true;
+    this.log.info('informers synced', { namespace: ns ?? '(all)', informers: [...this.informers.keys()] });
+  }
+
+  /**
+   * Starts a leadership term: workers take keys, every cached model is queued once, drift is
+   * evaluated. Workers start only once every cache holds its first list, so no reconcile reads a
+   * half-filled cache.
+   */
+  async lead(): Promise<void> {
+    if (this.leading) return;
+    this.leading = true;
+    await this.startInformers();
+    if (!this.leading) return; // the term ended while the informers listed
+    this.queue = new WorkQueue(DEFAULT_WORKQUEUE);
+    this.queueAllModels();
     this.drift?.start();
-    for (let i = 0; i < this.options.concurrency; i++) this.workers.push(this.work());
-    this.resyncTimer = setInterval(() => {
-      for (const model of this.informers.get(PLURAL)?.list() ?? []) {
-        this.queue.add(modelKey(model.metadata?.namespace ?? '', model.metadata?.name ?? ''));
-      }
-    }, this.options.resyncPeriodMs);
+    this.workers = Array.from({ length: this.options.concurrency }, () => this.work(this.queue));
+    this.resyncTimer = setInterval(() => this.queueAllModels(), this.options.resyncPeriodMs);
     this.resyncTimer.unref();
     this.log.info('controller started', {
-      namespace: ns ?? '(all)',
       concurrency: this.options.concurrency,
       resyncPeriodMs: this.options.resyncPeriodMs,
-      informers: [...this.informers.keys()],
+      models: this.informers.get(PLURAL)?.list().length ?? 0,
     });
+  }
+
+  /** Ends the term: no new keys, running reconciles finish (up to `timeoutMs`); returns whether they did. */
+  async endTerm(timeoutMs: number): Promise<boolean> {
+    this.leading = false;
+    if (this.resyncTimer) clearInterval(this.resyncTimer);
+    this.resyncTimer = undefined;
+    this.queue.shutDown();
+    this.drift?.stop();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    const drained = await Promise.race([Promise.all(this.workers).then(() => true as const), timeout]);
+    clearTimeout(timer);
+    this.workers = [];
+    return drained;
+  }
+
+  private informersStarting: Promise<void> | undefined;
+
+  /** The framework's start() (→ init()), once per process. */
+  startInformers(): Promise<void> {
+    this.informersStarting ??= this.start();
+    return this.informersStarting;
+  }
+
+  private queueAllModels(): void {
+    for (const model of this.informers.get(PLURAL)?.list() ?? []) {
+      this.queue.add(modelKey(model.metadata?.namespace ?? '', model.metadata?.name ?? ''));
+    }
   }
 
   /**
@@ -235,24 +283,24 @@ export class SentimentModelController extends Operator {
     this.metrics.setQueueDepth(this.queue.length);
   }
 
-  private async work(): Promise<void> {
+  private async work(queue: WorkQueue): Promise<void> {
     for (;;) {
-      const key = await this.queue.get();
+      const key = await queue.get();
       if (key === undefined) return;
       const [namespace, name] = splitKey(key);
       const started = process.hrtime.bigint();
       try {
         const result = await this.reconciler.reconcile(namespace, name);
-        this.queue.forget(key);
+        queue.forget(key);
         if (result.requeueAfterMs !== undefined) {
-          this.queue.addAfter(key, result.requeueAfterMs);
+          queue.addAfter(key, result.requeueAfterMs);
           this.observe('requeue', started);
         } else {
           this.observe('success', started);
         }
       } catch (error) {
-        const retry = errorPolicy(error, this.queue.retries(key) + 1);
-        this.queue.addRateLimited(key, retry.delayMs);
+        const retry = errorPolicy(error, queue.retries(key) + 1);
+        queue.addRateLimited(key, retry.delayMs);
         this.metrics.countRetry();
         this.metrics.countReconcileError(retry.label);
         this.observe('error', started);
@@ -261,12 +309,12 @@ export class SentimentModelController extends Operator {
           sentimentmodel: name,
           reason: retry.label,
           retryInMs: retry.delayMs,
-          retries: this.queue.retries(key),
+          retries: queue.retries(key),
           error: describeError(error),
         });
       } finally {
-        this.queue.done(key);
-        this.metrics.setQueueDepth(this.queue.length);
+        queue.done(key);
+        this.metrics.setQueueDepth(queue.length);
       }
     }
   }
@@ -280,19 +328,11 @@ export class SentimentModelController extends Operator {
     for (const informer of this.informers.values()) informer.stop();
   }
 
-  /** Stops watching, lets in-flight reconciles finish (up to `timeoutMs`), and returns whether they did. */
+  /** Ends the term and the informers; returns whether running reconciles finished within `timeoutMs`. */
   async shutdown(timeoutMs: number): Promise<boolean> {
-    if (this.resyncTimer) clearInterval(this.resyncTimer);
-    this.queue.shutDown();
-    this.drift?.stop();
+    const drained = await this.endTerm(timeoutMs);
     this.stop();
-    this.running = false;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<false>((resolve) => {
-      timer = setTimeout(() => resolve(false), timeoutMs);
-    });
-    const drained = await Promise.race([Promise.all(this.workers).then(() => true as const), timeout]);
-    clearTimeout(timer);
+    this.synced = false;
     return drained;
   }
 }
