@@ -25,7 +25,7 @@ describe('metrics', () => {
     assert.equal(bucketIndex(1), CONFIDENCE_BUCKETS.length - 1);
   });
 
-  it('builds a cumulative histogram over the BRIEF edges from P(positive)', () => {
+  it('builds a cumulative histogram over the contract bucket edges from P(positive)', () => {
     // confidences: 0.9 (p=0.1), 0.52, 0.99, 1.0
     const h = confidenceHistogram([0.1, 0.52, 0.99, 1]);
     assert.deepEqual(h.edges, [...CONFIDENCE_BUCKETS]);

@@ -315,7 +315,7 @@ describe('model server HTTP API (real process, sample model)', function () {
   });
 
   describe('GET /metrics', () => {
-    const BRIEF: Record<string, { type: string; labels: string[] }> = {
+    const CONTRACT: Record<string, { type: string; labels: string[] }> = {
       sentiment_requests_total: { type: 'counter', labels: ['route', 'code'] },
       sentiment_request_duration_seconds: { type: 'histogram', labels: ['route'] },
       sentiment_predictions_total: { type: 'counter', labels: ['label'] },
@@ -326,7 +326,7 @@ describe('model server HTTP API (real process, sample model)', function () {
       sentiment_input_chars: { type: 'histogram', labels: [] },
       sentiment_batch_size: { type: 'histogram', labels: [] },
       sentiment_model_info: { type: 'gauge', labels: ['sha256'] },
-      // admission control (issue 12), beyond the BRIEF's list
+      // admission control (issue 12), beyond the contract's original list
       sentiment_overload_rejections_total: { type: 'counter', labels: ['limit'] },
       sentiment_queued_texts: { type: 'gauge', labels: [] },
     };
@@ -337,11 +337,11 @@ describe('model server HTTP API (real process, sample model)', function () {
       return parseExposition(a.text);
     };
 
-    it('has exactly the BRIEF model-server families and the admission ones, types and labels, plus the process metrics', async () => {
+    it('has exactly the contract model-server families and the admission ones, types and labels, plus the process metrics', async () => {
       const { samples, types } = await scrape();
       const ours = [...types.keys()].filter((n) => n.startsWith('sentiment_')).sort();
-      assert.deepEqual(ours, Object.keys(BRIEF).sort());
-      for (const [name, spec] of Object.entries(BRIEF)) {
+      assert.deepEqual(ours, Object.keys(CONTRACT).sort());
+      for (const [name, spec] of Object.entries(CONTRACT)) {
         assert.equal(types.get(name), spec.type, name);
         const own = samples.filter(
           (s) => s.name === name || (spec.type === 'histogram' && s.name.startsWith(`${name}_`)),
@@ -368,7 +368,7 @@ describe('model server HTTP API (real process, sample model)', function () {
       }
     });
 
-    it('carries the BRIEF edges, the baseline with its size and positive rate, and the file sha256', async () => {
+    it('carries the contract edges, the baseline with its size and positive rate, and the file sha256', async () => {
       const { samples } = await scrape();
       const edges = samples
         .filter((s) => s.name === 'sentiment_prediction_confidence_bucket')

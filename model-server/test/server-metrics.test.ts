@@ -34,7 +34,7 @@ describe('server metrics', () => {
     assert.deepEqual(batchSizeBuckets(1), [1]);
   });
 
-  it('counts a batch: labels, confidence buckets on the BRIEF edges, input lengths and batch size', async () => {
+  it('counts a batch: labels, confidence buckets on the contract edges, input lengths and batch size', async () => {
     const m = new ServerMetrics(model(true), 64);
     m.observeBatch(['abc', 'defgh', 'x'], Float32Array.from([0.03, 0.97, 0.7, 0.3, 0.5, 0.5]));
     m.observeRequest('/predict', 200, 0.003);

@@ -1,5 +1,5 @@
-// Reads the BRIEF's metadata_props back out of a model file. onnxruntime's JS API does not expose
-// custom metadata, so the ModelProto is decoded here.
+// Reads the model's metadata_props (the keys in contract/src/index.ts, docs/model.md) back out of a
+// model file. onnxruntime's JS API does not expose custom metadata, so the ModelProto is decoded here.
 import { createHash } from 'node:crypto';
 import { onnx } from 'onnx-proto';
 import { BaselineConfidence, CONFIDENCE_BUCKETS, LABELS, META, ModelMetrics } from '../contract';

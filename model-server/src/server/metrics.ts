@@ -1,4 +1,4 @@
-// The BRIEF's model-server metrics on one prom-client registry. Names come from the contract;
+// The model server's metrics (docs/metrics.md) on one prom-client registry. Names come from the contract;
 // `model` and `model_version` are registry default labels, so every series carries them,
 // the process metrics included.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';

@@ -1,6 +1,7 @@
-// Builds the ONNX artifact from a trained linear model. The graph does the whole job the BRIEF
-// asks of the file: lower-case, tokenize, form bigrams, look n-grams up, de-duplicate them
-// (features are binary presence), sum their weights, normalize and apply the sigmoid.
+// Builds the ONNX artifact from a trained linear model. The graph does the whole job the model
+// contract (docs/model.md) asks of the file: lower-case, tokenize, form bigrams, look n-grams up,
+// de-duplicate them (features are binary presence), sum their weights, normalize and apply the
+// sigmoid.
 //
 // Cost is per token, not per vocabulary entry: LabelEncoder maps n-grams to ids and Gather picks
 // weights, where TfIdfVectorizer would build a dense [N, vocabulary] tensor.
