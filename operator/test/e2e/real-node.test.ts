@@ -200,27 +200,48 @@ describe('real pods on the real node', function () {
   });
 
   it('runs the operator from its own image in the cluster, as the elected leader', async () => {
-    const operatorPods = await kubectlJson<{ items: PodObject[] }>([
-      'get',
-      'pods',
-      '-n',
-      OPERATOR_NS,
-      '-l',
-      'app.kubernetes.io/name=sentiment-operator',
-    ]);
-    const running = operatorPods.items.filter((p) => p.status.phase === 'Running');
-    assert.equal(running.length, 1, 'one operator pod runs');
-    assert.equal(running[0].spec.nodeName, node.name, 'on the real node');
-    const lease = await waitFor(
-      () =>
-        getOrUndefined<{ spec: { holderIdentity?: string } }>(
+    // Right after the rollout the previous pod may still be terminating and hold the Lease until it
+    // releases it: wait for one running pod that holds it.
+    const leader = await waitFor(
+      async () => {
+        const pods = (
+          await kubectlJson<{ items: PodObject[] }>([
+            'get',
+            'pods',
+            '-n',
+            OPERATOR_NS,
+            '-l',
+            'app.kubernetes.io/name=sentiment-operator',
+          ])
+        ).items.filter((p) => p.status.phase === 'Running' && !p.metadata.deletionTimestamp);
+        const lease = await getOrUndefined<{ spec: { holderIdentity?: string } }>(
           'lease',
           'sentiment-operator-leader',
           OPERATOR_NS,
-        ),
-      { what: 'the leader Lease sentiment-operator-leader' },
+        );
+        return pods.length === 1 && lease?.spec.holderIdentity === pods[0].metadata.name && pods[0];
+      },
+      {
+        timeoutMs: 90_000,
+        intervalMs: 1000,
+        what: 'one running operator pod holding the Lease sentiment-operator-leader',
+      },
     );
-    assert.equal(lease.spec.holderIdentity, running[0].metadata.name, 'the pod holds the Lease');
+    assert.equal(leader.spec.nodeName, node.name, 'on the real node');
+    const image = await kubectl([
+      'get',
+      'pod',
+      leader.metadata.name,
+      '-n',
+      OPERATOR_NS,
+      '-o',
+      'jsonpath={.spec.containers[0].image}',
+    ]);
+    assert.equal(
+      image,
+      'ghcr.io/sentimentops/sentiment-operator:0.1.0',
+      'from the image hack/images.sh built',
+    );
   });
 
   describe('samples', () => {
@@ -346,7 +367,15 @@ describe('real pods on the real node', function () {
         async () =>
           (await pods('bad-sha')).find((p) =>
             p.status.initContainerStatuses?.some(
-              (s) => s.name === 'fetch-model' && s.state?.waiting?.reason === 'CrashLoopBackOff',
+              // Crash-looping: failed and restarted at least twice. Between restarts the kubelet
+              // shows the backoff (waiting: CrashLoopBackOff, "Init:CrashLoopBackOff") or, for a
+              // moment, the last failure (terminated, "Init:Error").
+              (s) =>
+                s.name === 'fetch-model' &&
+                s.restartCount >= 2 &&
+                !s.ready &&
+                (s.state?.waiting?.reason === 'CrashLoopBackOff' ||
+                  (s.state?.terminated?.exitCode ?? 0) !== 0),
             ),
           ),
         { timeoutMs: 120_000, intervalMs: 1000, what: 'the bad-sha pod in Init:CrashLoopBackOff' },
