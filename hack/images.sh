@@ -87,7 +87,7 @@ debian_mirror() {
   fi
   local uri
   uri="$(grep -hoE '^(URIs:|deb) +[^ ]+' /etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2>/dev/null |
-    awk '{ print ($1 == "deb") ? $2 : $2 }' | grep -v security | head -n 1 || true)"
+    awk '{ print $2 }' | grep -v security | head -n 1 || true)"
   echo "${uri:-http://deb.debian.org/debian}"
 }
 

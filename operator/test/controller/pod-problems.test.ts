@@ -2,9 +2,20 @@ import { strict as assert } from 'node:assert';
 import { MAX_DETAIL_CHARS, podProblems } from '../../src/controller/pod-problems';
 import type { V1Pod } from '../../src/resources/k8s-types';
 
+type ContainerStatus = NonNullable<NonNullable<V1Pod['status']>['containerStatuses']>[number];
+
 const pod = (status: V1Pod['status'], extra: Partial<V1Pod['metadata']> = {}): V1Pod => ({
   metadata: { name: 'imdb-7d9f-abcde', ...extra },
   status,
+});
+/** A container status: not ready, never restarted, image `i`, unless `fields` say otherwise. */
+const container = (name: string, fields: Partial<ContainerStatus>): ContainerStatus => ({
+  name,
+  image: 'i',
+  imageID: '',
+  ready: false,
+  restartCount: 0,
+  ...fields,
 });
 const fetchLog = (message: string) =>
   `{"level":"info","message":"fetching"}\n{"level":"error","message":"${message}","service":"fetch-model"}`;
@@ -14,17 +25,13 @@ describe('podProblems', () => {
     const problems = podProblems([
       pod({
         initContainerStatuses: [
-          {
-            name: 'fetch-model',
-            image: 'server:1',
-            imageID: '',
-            ready: false,
+          container('fetch-model', {
             restartCount: 3,
             state: { waiting: { reason: 'CrashLoopBackOff' } },
             lastState: {
               terminated: { exitCode: 1, message: fetchLog('sha256 mismatch: expected ab…, got 12…') },
             },
-          },
+          }),
         ],
       }),
     ]);
@@ -41,27 +48,16 @@ describe('podProblems', () => {
     const problems = podProblems([
       pod({
         containerStatuses: [
-          {
-            name: 'model-server',
-            image: 'nope:1',
-            imageID: '',
-            ready: false,
-            restartCount: 0,
-            state: { waiting: { reason: 'ImagePullBackOff' } },
-          },
+          container('model-server', { image: 'nope:1', state: { waiting: { reason: 'ImagePullBackOff' } } }),
         ],
       }),
       pod({
         containerStatuses: [
-          {
-            name: 'model-server',
-            image: 'server:1',
-            imageID: '',
-            ready: false,
+          container('model-server', {
             restartCount: 2,
             state: { waiting: { reason: 'CrashLoopBackOff' } },
             lastState: { terminated: { exitCode: 1, message: 'plain text: model file not found' } },
-          },
+          }),
         ],
       }),
     ]);
@@ -75,56 +71,21 @@ describe('podProblems', () => {
   it('sees nothing wrong in starting, running or terminating pods', () => {
     assert.deepEqual(
       podProblems([
-        pod({
-          initContainerStatuses: [
-            {
-              name: 'fetch-model',
-              image: 'i',
-              imageID: '',
-              ready: false,
-              restartCount: 0,
-              state: { running: {} },
-            },
-          ],
-        }),
-        pod({
-          containerStatuses: [
-            {
-              name: 'model-server',
-              image: 'i',
-              imageID: '',
-              ready: true,
-              restartCount: 0,
-              state: { running: {} },
-            },
-          ],
-        }),
+        pod({ initContainerStatuses: [container('fetch-model', { state: { running: {} } })] }),
+        pod({ containerStatuses: [container('model-server', { ready: true, state: { running: {} } })] }),
         pod(
           {
             containerStatuses: [
-              {
-                name: 'model-server',
-                image: 'i',
-                imageID: '',
-                ready: false,
+              container('model-server', {
                 restartCount: 4,
                 state: { waiting: { reason: 'CrashLoopBackOff' } },
-              },
+              }),
             ],
           },
           { deletionTimestamp: new Date() },
         ),
         pod({
-          initContainerStatuses: [
-            {
-              name: 'fetch-model',
-              image: 'i',
-              imageID: '',
-              ready: false,
-              restartCount: 0,
-              state: { terminated: { exitCode: 0 } },
-            },
-          ],
+          initContainerStatuses: [container('fetch-model', { state: { terminated: { exitCode: 0 } } })],
         }),
       ]),
       [],
@@ -136,14 +97,7 @@ describe('podProblems', () => {
     const failing = () =>
       pod({
         initContainerStatuses: [
-          {
-            name: 'fetch-model',
-            image: 'i',
-            imageID: '',
-            ready: false,
-            restartCount: 0,
-            state: { terminated: { exitCode: 1, message: long } },
-          },
+          container('fetch-model', { state: { terminated: { exitCode: 1, message: long } } }),
         ],
       });
     const problems = podProblems([failing(), failing()]);

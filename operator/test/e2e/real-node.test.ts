@@ -581,16 +581,20 @@ function selfSignedServer(dir: string, ip: string): { ca: string; key: string; c
   const d = path.join(dir, 'tls');
   mkdirSync(d, { recursive: true });
   const run = (args: string[]) => execFileSync('openssl', args, { cwd: d, stdio: 'pipe' });
-  run([
-    'req',
-    '-x509',
+  /** A new P-256 key without a passphrase, written to `file`. */
+  const newKey = (file: string) => [
     '-newkey',
     'ec',
     '-pkeyopt',
     'ec_paramgen_curve:prime256v1',
     '-nodes',
     '-keyout',
-    'ca.key',
+    file,
+  ];
+  run([
+    'req',
+    '-x509',
+    ...newKey('ca.key'),
     '-out',
     'ca.crt',
     '-days',
@@ -602,21 +606,7 @@ function selfSignedServer(dir: string, ip: string): { ca: string; key: string; c
     '-addext',
     'keyUsage=critical,keyCertSign',
   ]);
-  run([
-    'req',
-    '-new',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-keyout',
-    'server.key',
-    '-out',
-    'server.csr',
-    '-subj',
-    '/CN=e2e-models',
-  ]);
+  run(['req', '-new', ...newKey('server.key'), '-out', 'server.csr', '-subj', '/CN=e2e-models']);
   writeFileSync(path.join(d, 'ext.cnf'), `subjectAltName=IP:${ip}\nextendedKeyUsage=serverAuth\n`);
   run([
     'x509',

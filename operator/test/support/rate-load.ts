@@ -8,8 +8,6 @@ export interface RateLoadResult {
   ok: number;
   /** Non-2xx answers and connection errors, with what happened, in order. */
   failures: { at: number; what: string }[];
-  /** Answers per second, one entry a second since start. */
-  perSecond: number[];
 }
 
 export interface RateLoad {
@@ -30,7 +28,7 @@ export function startRateLoad(
 ): RateLoad {
   const agent = new http.Agent({ keepAlive: true, maxSockets: options.maxInFlight ?? 64 });
   const started = Date.now();
-  const result: RateLoadResult = { sent: 0, ok: 0, failures: [], perSecond: [] };
+  const result: RateLoadResult = { sent: 0, ok: 0, failures: [] };
   const inFlight = new Set<Promise<void>>();
   let stopped = false;
 
@@ -55,8 +53,6 @@ export function startRateLoad(
           res.on('end', () => {
             if (res.statusCode && res.statusCode >= 200 && res.statusCode < 300) {
               result.ok++;
-              const second = Math.floor((Date.now() - started) / 1000);
-              result.perSecond[second] = (result.perSecond[second] ?? 0) + 1;
               resolve();
             } else {
               fail(`HTTP ${res.statusCode}`);
@@ -92,7 +88,6 @@ export function startRateLoad(
       clearTimeout(timer);
       await Promise.all([...inFlight]);
       agent.destroy();
-      for (let i = 0; i < result.perSecond.length; i++) result.perSecond[i] ??= 0;
       return result;
     },
   };
