@@ -4,6 +4,9 @@ import { strict as assert } from 'node:assert';
 import {
   ANNOTATIONS,
   CONFIDENCE_BUCKETS,
+  DRIFT_SIGNALS,
+  HISTOGRAM_SIGNALS,
+  INPUT_TOKENS_BUCKETS,
   META,
   MODEL_SERIES_LABELS,
   SERVER_METRICS,
@@ -19,10 +22,27 @@ describe('the server-operator contract', () => {
     assert.equal(CONFIDENCE_BUCKETS.at(-1), 1);
   });
 
+  it('bins the input descriptors with strictly increasing edges: tokens from 1, the unknown share over [0, 1]', () => {
+    const increasing = (edges: readonly number[]): boolean =>
+      edges.every((e, i) => i === 0 || e > edges[i - 1]);
+    assert.ok(increasing(INPUT_TOKENS_BUCKETS) && INPUT_TOKENS_BUCKETS[0] >= 1);
+    const unknown = HISTOGRAM_SIGNALS.unknownTokens.buckets;
+    assert.ok(increasing(unknown));
+    assert.deepEqual([unknown[0], unknown.at(-1)], [0, 1]);
+  });
+
+  it('lists every histogram signal among the drift signals, each with its own metric and metadata key', () => {
+    const signals = Object.entries(HISTOGRAM_SIGNALS);
+    for (const [name] of signals) assert.ok(DRIFT_SIGNALS.includes(name as never), name);
+    assert.equal(new Set(signals.map(([, s]) => s.metric)).size, signals.length);
+    assert.equal(new Set(signals.map(([, s]) => s.meta)).size, signals.length);
+    assert.equal(HISTOGRAM_SIGNALS.confidence.buckets, CONFIDENCE_BUCKETS);
+  });
+
   it('names every server metric sentiment_*, counters *_total', () => {
     for (const name of Object.values(SERVER_METRICS)) assert.match(name, /^sentiment_[a-z_]+$/);
     assert.equal(SERVER_METRICS.confidence, 'sentiment_prediction_confidence');
-    assert.equal(SERVER_METRICS.baselineRatio, 'sentiment_baseline_confidence_ratio');
+    assert.equal(SERVER_METRICS.baselineRatio, 'sentiment_baseline_ratio');
   });
 
   it('labels series by model and model_version', () => {
