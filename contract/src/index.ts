@@ -156,3 +156,4 @@ export const ANNOTATIONS = {
 } as const;
 
 export { byLabels, metricTypes, parseMetrics, sumOf, type Sample } from './prometheus-text';
+export * from './psi';

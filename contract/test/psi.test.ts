@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { PSEUDO_COUNT, UNKNOWN_N_EPSILON, jsDistance, psi, smooth, smoothedPsi } from '../../src/drift/psi';
+import { PSEUDO_COUNT, UNKNOWN_N_EPSILON, jsDistance, psi, smooth, smoothedPsi } from '../src/psi';
 
 const close = (actual: number, expected: number, tolerance = 1e-12): void =>
   assert.ok(Math.abs(actual - expected) <= tolerance, `${actual} is not ${expected}`);
