@@ -1,7 +1,17 @@
 // The model artifact's contract, for the trainer and the server. The names the operator relies on too
 // (metric and label names, bucket edges, metadata keys) live in @sentiment-operator/contract and are
 // re-exported here, so this package keeps one import for all of it.
-export { CONFIDENCE_BUCKETS, META, MODEL_SERIES_LABELS, SERVER_METRICS } from '@sentiment-operator/contract';
+export {
+  CONFIDENCE_BUCKETS,
+  DESCRIPTOR_OUTPUTS,
+  HISTOGRAM_SIGNALS,
+  INPUT_TOKENS_BUCKETS,
+  META,
+  MODEL_SERIES_LABELS,
+  SERVER_METRICS,
+  type BaselineHistogram,
+  type HistogramSignal,
+} from '@sentiment-operator/contract';
 
 export const INPUT_NAME = 'text';
 export const OUTPUT_NAME = 'probabilities';
@@ -18,6 +28,14 @@ export function confidenceOf(pPositive: number): number {
   return Math.max(pPositive, 1 - pPositive);
 }
 
+/**
+ * Share of a text's tokens the vocabulary does not know: the `unknownTokens` drift signal. A text
+ * without tokens has nothing unknown, so 0.
+ */
+export function unknownShare(tokens: number, unknown: number): number {
+  return tokens > 0 ? unknown / tokens : 0;
+}
+
 /** Shape of `sentimentops.metrics`: measured on the test set through onnxruntime. */
 export interface ModelMetrics {
   accuracy: number;
@@ -25,18 +43,5 @@ export interface ModelMetrics {
   recall: number;
   f1: number;
   auc: number;
-  n: number;
-}
-
-/**
- * Shape of `sentimentops.baseline.confidence`: the held-out split's confidence histogram over
- * CONFIDENCE_BUCKETS. `counts[i]` is the number of predictions in (edges[i-1], edges[i]]
- * (the first bin starts at 0.5), `ratios` the cumulative fraction at each edge, as Prometheus
- * `le` buckets would report it.
- */
-export interface BaselineConfidence {
-  edges: number[];
-  counts: number[];
-  ratios: number[];
   n: number;
 }

@@ -10,7 +10,12 @@ const toy = { vocabulary: ['good', 'bad', 'not good', 'great'], weights: [1, -1,
 const meta = {
   [META.labels]: 'negative,positive',
   [META.version]: 'toy-1',
-  [META.baselineConfidence]: JSON.stringify({ edges: [...CONFIDENCE_BUCKETS], counts: [], ratios: [], n: 0 }),
+  [META.baselineConfidence]: JSON.stringify({
+    edges: [...CONFIDENCE_BUCKETS],
+    counts: CONFIDENCE_BUCKETS.map(() => 1),
+    ratios: CONFIDENCE_BUCKETS.map((_, i) => (i + 1) / CONFIDENCE_BUCKETS.length),
+    n: CONFIDENCE_BUCKETS.length,
+  }),
 };
 const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z));
 
@@ -38,6 +43,36 @@ describe('ONNX export', () => {
     for (const x of p) assert.ok(Math.abs(x - sigmoid(0.1)) < 1e-6);
   });
 
+  it('describes each input: its tokens and how many unigrams the vocabulary does not know', async () => {
+    const texts = ['Not good. GREAT not good good', '', '!!!', 'zebra good zebra', 'bad'];
+    const { descriptors } = await model.infer(texts);
+    assert.ok(descriptors, 'the graph returns the descriptor outputs');
+    // "not good" is a known bigram but "not" is an unknown unigram
+    assert.deepEqual(Array.from(descriptors.tokens), [6, 0, 0, 3, 1]);
+    assert.deepEqual(Array.from(descriptors.unknown), [2, 0, 0, 2, 0]);
+    assert.ok(model.hasDescriptors);
+  });
+
+  it('describes texts of very different lengths in one call like one at a time', async () => {
+    const long = Array.from({ length: 3000 }, (_, i) => (i % 3 === 0 ? 'good' : `w${i}`)).join(' ');
+    const texts = ['good', long, 'zebra bad'];
+    const together = (await model.infer(texts)).descriptors!;
+    for (let i = 0; i < texts.length; i++) {
+      const alone = (await model.infer([texts[i]])).descriptors!;
+      assert.equal(together.tokens[i], alone.tokens[0]);
+      assert.equal(together.unknown[i], alone.unknown[0]);
+    }
+    assert.deepEqual([together.tokens[1], together.unknown[1]], [3000, 2000]);
+  });
+
+  it('refuses a baseline whose ratios cannot be le buckets', () => {
+    const bad = JSON.stringify({ edges: [...CONFIDENCE_BUCKETS], counts: [], ratios: [2], n: 1 });
+    assert.throws(
+      () => parseMetadata({ ...meta, [META.baselineConfidence]: bad }),
+      /ratios must be 12 numbers/,
+    );
+  });
+
   it('round-trips: the weights read back from the file score like onnxruntime', async () => {
     const bytes = exportOnnx(toy, { producerVersion: 't', metadata: meta });
     const rec = recoverLinearModel(bytes);
@@ -52,6 +87,10 @@ describe('ONNX export', () => {
     assert.equal(g.input[0].name, INPUT_NAME);
     assert.equal((g.input[0].type as onnx.TypeProto).tensorType!.elemType, onnx.TensorProto.DataType.STRING);
     assert.equal(g.output[0].name, OUTPUT_NAME);
+    assert.deepEqual(
+      g.output.map((o) => o.name),
+      [OUTPUT_NAME, 'input_tokens', 'unknown_tokens'],
+    );
     assert.equal((g.output[0].type as onnx.TypeProto).tensorType!.elemType, onnx.TensorProto.DataType.FLOAT);
   });
 

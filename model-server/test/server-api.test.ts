@@ -3,7 +3,7 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { CONFIDENCE_BUCKETS, LABELS } from '../src/contract';
+import { CONFIDENCE_BUCKETS, HISTOGRAM_SIGNALS, HistogramSignal, LABELS } from '../src/contract';
 import type { ServerProcess } from '../src/bench/spawn-server';
 import { describeModel } from '../src/model/metadata';
 import { OnnxModel } from '../src/model/onnx-model';
@@ -287,7 +287,8 @@ describe('model server HTTP API (real process, sample model)', function () {
         404,
         /no route POST \/predictions/,
       );
-      isError(await ask(port, { path: '/' }), 404, /no route GET \//);
+      // GET / is the playground (test/playground.test.ts)
+      isError(await ask(port, { path: '/index.html' }), 404, /no route GET \/index\.html/);
       const wrong = await ask(port, { path: '/predict' });
       isError(wrong, 405, /accepts POST only/);
       assert.equal(wrong.headers.allow, 'POST');
@@ -320,10 +321,12 @@ describe('model server HTTP API (real process, sample model)', function () {
       sentiment_request_duration_seconds: { type: 'histogram', labels: ['route'] },
       sentiment_predictions_total: { type: 'counter', labels: ['label'] },
       sentiment_prediction_confidence: { type: 'histogram', labels: [] },
-      sentiment_baseline_confidence_ratio: { type: 'gauge', labels: ['le'] },
+      sentiment_baseline_ratio: { type: 'gauge', labels: ['signal', 'le'] },
       sentiment_baseline_positive_rate: { type: 'gauge', labels: [] },
       sentiment_baseline_samples: { type: 'gauge', labels: [] },
       sentiment_input_chars: { type: 'histogram', labels: [] },
+      sentiment_input_tokens: { type: 'histogram', labels: [] },
+      sentiment_input_unknown_tokens_ratio: { type: 'histogram', labels: [] },
       sentiment_batch_size: { type: 'histogram', labels: [] },
       sentiment_model_info: { type: 'gauge', labels: ['sha256'] },
       // admission control (issue 12), beyond the contract's original list
@@ -374,13 +377,20 @@ describe('model server HTTP API (real process, sample model)', function () {
         .filter((s) => s.name === 'sentiment_prediction_confidence_bucket')
         .map((s) => s.labels.le);
       assert.deepEqual(edges, [...CONFIDENCE_BUCKETS.map(String), '+Inf']);
-      const baseline = model.metadata.baseline!;
+      const { baselines } = model.metadata;
+      const baseline = baselines.confidence!;
       assert.ok(baseline, 'the sample model carries a baseline');
-      const ratios = samples.filter((s) => s.name === 'sentiment_baseline_confidence_ratio');
-      assert.deepEqual(
-        ratios.map((s) => [Number(s.labels.le), s.value]),
-        baseline.edges.map((e, i) => [e, baseline.ratios[i]]),
-      );
+      for (const signal of Object.keys(HISTOGRAM_SIGNALS) as HistogramSignal[]) {
+        const b = baselines[signal];
+        assert.ok(b, `the sample model carries a ${signal} baseline`);
+        const ratios = samples.filter(
+          (s) => s.name === 'sentiment_baseline_ratio' && s.labels.signal === signal,
+        );
+        assert.deepEqual(
+          ratios.map((s) => [Number(s.labels.le), s.value]),
+          b.edges.map((e, i) => [e, b.ratios[i]]),
+        );
+      }
       const value = (name: string) => samples.filter((s) => s.name === name).map((s) => s.value);
       assert.deepEqual(value('sentiment_baseline_samples'), [baseline.n]);
       assert.ok(

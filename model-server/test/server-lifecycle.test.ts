@@ -124,12 +124,14 @@ describe('model server life cycle (real process, sample model)', function () {
   it('takes its name from MODEL_NAME and leaves out the baseline gauges for a model without one', async () => {
     const bare = editedModel(dir, 'bare.onnx', (p) => {
       delete p[META.baselineConfidence];
+      delete p[META.baselineInputTokens];
+      delete p[META.baselineUnknownTokens];
       delete p[META.baselinePositiveRate];
     });
     const server = await startServer({ MODEL_NAME: 'bare-model' }, { model: bare });
     try {
       const { samples, types } = parseExposition((await ask(server.port, { path: '/metrics' })).text);
-      assert.equal(types.has('sentiment_baseline_confidence_ratio'), false);
+      assert.equal(types.has('sentiment_baseline_ratio'), false);
       assert.equal(types.has('sentiment_baseline_positive_rate'), false);
       assert.equal(types.has('sentiment_baseline_samples'), false);
       assert.ok(samples.every((s) => s.labels.model === 'bare-model'));

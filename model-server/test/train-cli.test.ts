@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CONFIDENCE_BUCKETS, META } from '../src/contract';
 import { OnnxModel } from '../src/model/onnx-model';
-import { parseMetadata, readMetadataProps } from '../src/model/metadata';
+import { describeModel } from '../src/model/metadata';
 import { IMDB_TRAIN, TRAIN_CLI, requireFile } from './support/paths';
 
 function runCli(args: string[]): { code: number | null; stderr: string } {
@@ -73,12 +73,16 @@ describe('trainer CLI', function () {
     const [a, b] = outs.map((f) => readFileSync(f));
     assert.ok(a.equals(b), 'two runs on the same data and seed must give the same bytes');
 
-    const meta = parseMetadata(readMetadataProps(a));
+    const meta = describeModel(a).metadata;
     assert.deepEqual(meta.labels, ['negative', 'positive']);
     assert.match(meta.version, /^nblr-[0-9a-f]{12}$/);
-    assert.deepEqual(meta.baseline!.edges, [...CONFIDENCE_BUCKETS]);
-    assert.equal(meta.baseline!.n, 120); // 10 % of 1,200 rows held out
-    assert.equal(meta.baseline!.ratios.at(-1), 1);
+    assert.deepEqual(meta.baselines.confidence!.edges, [...CONFIDENCE_BUCKETS]);
+    assert.equal(meta.baselines.confidence!.n, 120); // 10 % of 1,200 rows held out
+    for (const signal of ['confidence', 'inputTokens', 'unknownTokens'] as const) {
+      assert.equal(meta.baselines[signal]!.ratios.at(-1), 1, signal);
+      assert.equal(meta.baselines[signal]!.n, 120, signal);
+    }
+    assert.ok(meta.hasDescriptors, 'the trainer exports the input descriptor outputs');
     assert.ok(meta.baselinePositiveRate! > 0 && meta.baselinePositiveRate! < 1);
     const training = JSON.parse(meta.raw[META.training]);
     assert.match(training.data_sha256, /^[0-9a-f]{64}$/);

@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { ModelMetadata } from '../model/metadata';
+import type { Predictions } from '../model/onnx-model';
 
 export interface WorkerData {
   bytes: Uint8Array;
@@ -16,12 +17,12 @@ export type WorkerRequest = { type: 'run'; id: number; texts: string[] } | { typ
 export type WorkerReply =
   | { type: 'ready' }
   | { type: 'failed'; message: string }
-  | { type: 'result'; id: number; probs: Float32Array }
+  | { type: 'result'; id: number; predictions: Predictions }
   | { type: 'error'; id: number; message: string };
 
 interface Call {
   texts: string[];
-  resolve(probs: Float32Array): void;
+  resolve(predictions: Predictions): void;
   reject(err: Error): void;
 }
 
@@ -88,7 +89,7 @@ export class InferencePool {
           this.calls.delete(msg.id);
           this.release(worker);
           if (this.calls.size === 0) for (const w of this.idleWaiters.splice(0)) w();
-          if (msg.type === 'result') call.resolve(msg.probs);
+          if (msg.type === 'result') call.resolve(msg.predictions);
           else call.reject(new Error(`inference failed: ${msg.message}`));
         }
       });
@@ -101,7 +102,7 @@ export class InferencePool {
     });
   }
 
-  run(texts: string[]): Promise<Float32Array> {
+  run(texts: string[]): Promise<Predictions> {
     if (this.closing) return Promise.reject(new Error('server stopped'));
     return new Promise((resolve, reject) => {
       this.backlog.push({ texts, resolve, reject });

@@ -23,8 +23,8 @@ async function main(): Promise<void> {
       port.close();
       return;
     }
-    model.predict(req.texts).then(
-      (probs) => port.postMessage({ type: 'result', id: req.id, probs } satisfies WorkerReply),
+    model.infer(req.texts).then(
+      (predictions) => port.postMessage({ type: 'result', id: req.id, predictions } satisfies WorkerReply),
       (err: Error) =>
         port.postMessage({ type: 'error', id: req.id, message: err.message } satisfies WorkerReply),
     );

@@ -2,7 +2,17 @@
 // `model` and `model_version` are registry default labels, so every series carries them,
 // the process metrics included.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { CONFIDENCE_BUCKETS, LABELS, SERVER_METRICS, confidenceOf, isPositive } from '../contract';
+import {
+  CONFIDENCE_BUCKETS,
+  HISTOGRAM_SIGNALS,
+  HistogramSignal,
+  LABELS,
+  SERVER_METRICS,
+  confidenceOf,
+  isPositive,
+  unknownShare,
+} from '../contract';
+import type { Predictions } from '../model/onnx-model';
 import type { OverloadLimit } from './http-error';
 import type { ServedModel } from './served-model';
 
@@ -26,6 +36,9 @@ export class ServerMetrics {
   private readonly predictions: Counter<'label'>;
   private readonly confidence: Histogram;
   private readonly inputChars: Histogram;
+  /** absent for a model whose graph does not return the input descriptors */
+  private readonly inputTokens?: Histogram;
+  private readonly unknownTokens?: Histogram;
   private readonly batchSize: Histogram;
   private readonly rejections: Counter<'limit'>;
 
@@ -67,6 +80,20 @@ export class ServerMetrics {
       buckets: INPUT_CHARS_BUCKETS,
       registers,
     });
+    if (model.metadata.hasDescriptors) {
+      this.inputTokens = new Histogram({
+        name: SERVER_METRICS.inputTokens,
+        help: "Tokens in each input text as the model's tokenizer counts them; a drift signal (inputTokens)",
+        buckets: [...HISTOGRAM_SIGNALS.inputTokens.buckets],
+        registers,
+      });
+      this.unknownTokens = new Histogram({
+        name: SERVER_METRICS.unknownTokens,
+        help: "Share of each input text's tokens not in the model's vocabulary; a drift signal (unknownTokens)",
+        buckets: [...HISTOGRAM_SIGNALS.unknownTokens.buckets],
+        registers,
+      });
+    }
     this.batchSize = new Histogram({
       name: SERVER_METRICS.batchSize,
       help: 'Texts per onnxruntime call after micro-batching',
@@ -94,22 +121,28 @@ export class ServerMetrics {
       labelNames: ['sha256'],
       registers,
     }).set({ sha256: model.sha256 }, 1);
-    const { baseline } = model.metadata;
-    if (baseline) {
+    const { baselines } = model.metadata;
+    const signals = Object.keys(baselines) as HistogramSignal[];
+    if (signals.length > 0) {
       const ratio = new Gauge({
         name: SERVER_METRICS.baselineRatio,
-        help: 'Cumulative fraction of the held-out predictions at or below each confidence edge (the model reference distribution)',
-        labelNames: ['le'],
+        help: "Cumulative fraction of the held-out texts at or below each edge of a drift signal's histogram (the model's reference distribution)",
+        labelNames: ['signal', 'le'],
         registers,
       });
-      baseline.edges.forEach((edge, i) => ratio.set({ le: String(edge) }, baseline.ratios[i]));
-      // the drift evaluator's noise floor depends on how many predictions the baseline rests on
-      if (Number.isFinite(baseline.n))
+      for (const signal of signals) {
+        const b = baselines[signal]!;
+        b.edges.forEach((edge, i) => ratio.set({ signal, le: String(edge) }, b.ratios[i]));
+      }
+      // the drift evaluator's noise floor depends on how many texts the baselines rest on (one
+      // held-out split for all of them)
+      const n = baselines.confidence?.n ?? baselines[signals[0]]!.n;
+      if (Number.isFinite(n))
         new Gauge({
           name: SERVER_METRICS.baselineSamples,
-          help: 'Predictions in the held-out set the baseline confidence histogram was computed on',
+          help: 'Texts in the held-out set the baseline histograms were computed on',
           registers,
-        }).set(baseline.n);
+        }).set(n);
     }
     const { baselinePositiveRate } = model.metadata;
     if (baselinePositiveRate !== undefined && Number.isFinite(baselinePositiveRate)) {
@@ -130,8 +163,11 @@ export class ServerMetrics {
     this.rejections.inc({ limit });
   }
 
-  /** One onnxruntime call: its size, every input's length, every prediction's label and confidence. */
-  observeBatch(texts: readonly string[], probs: Float32Array): void {
+  /**
+   * One onnxruntime call: its size, every input's length, every prediction's label and confidence,
+   * and the input descriptors when the graph returns them.
+   */
+  observeBatch(texts: readonly string[], { probs, descriptors }: Predictions): void {
     this.batchSize.observe(texts.length);
     let positives = 0;
     for (let i = 0; i < texts.length; i++) {
@@ -139,6 +175,10 @@ export class ServerMetrics {
       if (isPositive(p)) positives++;
       this.confidence.observe(confidenceOf(p));
       this.inputChars.observe(texts[i].length);
+      if (descriptors && this.inputTokens && this.unknownTokens) {
+        this.inputTokens.observe(descriptors.tokens[i]);
+        this.unknownTokens.observe(unknownShare(descriptors.tokens[i], descriptors.unknown[i]));
+      }
     }
     if (positives > 0) this.predictions.inc({ label: LABELS[1] }, positives);
     if (positives < texts.length) this.predictions.inc({ label: LABELS[0] }, texts.length - positives);

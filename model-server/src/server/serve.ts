@@ -69,9 +69,9 @@ export async function serve(config: ServeConfig, logger: Logger): Promise<number
   let starting: Promise<InferencePool> | undefined;
   batcher = new Batcher(
     async (texts) => {
-      const probs = await pool!.run(texts);
-      metrics.observeBatch(texts, probs);
-      return probs;
+      const predictions = await pool!.run(texts);
+      metrics.observeBatch(texts, predictions);
+      return predictions.probs;
     },
     {
       maxBatchSize: config.maxBatchSize,

@@ -1,5 +1,5 @@
 // Classification metrics and the confidence histogram the drift evaluator compares against.
-import { BaselineConfidence, CONFIDENCE_BUCKETS, ModelMetrics, confidenceOf, isPositive } from '../contract';
+import { BaselineHistogram, CONFIDENCE_BUCKETS, ModelMetrics, confidenceOf, isPositive } from '../contract';
 
 /** Rounding keeps the metadata byte-stable across float noise in the last digits. */
 const round = (x: number, d = 6): number => Math.round(x * 10 ** d) / 10 ** d;
@@ -53,25 +53,30 @@ export function classificationMetrics(pPositive: ArrayLike<number>, labels: Arra
   };
 }
 
-/** Index of the first bucket whose upper edge is >= confidence (Prometheus `le` semantics). */
-export function bucketIndex(confidence: number, edges: readonly number[] = CONFIDENCE_BUCKETS): number {
-  for (let i = 0; i < edges.length; i++) if (confidence <= edges[i]) return i;
+/**
+ * Index of the first bucket whose upper edge is >= value (Prometheus `le` semantics); a value above
+ * the last edge counts in the last bucket, as the drift evaluator folds `+Inf` into it.
+ */
+export function bucketIndex(value: number, edges: readonly number[] = CONFIDENCE_BUCKETS): number {
+  for (let i = 0; i < edges.length; i++) if (value <= edges[i]) return i;
   return edges.length - 1;
 }
 
-export function confidenceHistogram(pPositive: ArrayLike<number>): BaselineConfidence {
-  const edges = [...CONFIDENCE_BUCKETS];
+/** The baseline shape of the model file (BaselineHistogram) for any signal's values and edges. */
+export function histogram(values: ArrayLike<number>, edges: readonly number[]): BaselineHistogram {
   const counts = new Array<number>(edges.length).fill(0);
-  for (let i = 0; i < pPositive.length; i++) {
-    counts[bucketIndex(confidenceOf(pPositive[i]), edges)]++;
-  }
-  const n = pPositive.length;
+  for (let i = 0; i < values.length; i++) counts[bucketIndex(values[i], edges)]++;
+  const n = values.length;
   let cum = 0;
   const ratios = counts.map((c) => {
     cum += c;
     return round(cum / n);
   });
-  return { edges, counts, ratios, n };
+  return { edges: [...edges], counts, ratios, n };
+}
+
+export function confidenceHistogram(pPositive: ArrayLike<number>): BaselineHistogram {
+  return histogram(Array.from(pPositive, confidenceOf), CONFIDENCE_BUCKETS);
 }
 
 export function positiveRate(pPositive: ArrayLike<number>): number {

@@ -1,12 +1,14 @@
 // Builds the ONNX artifact from a trained linear model. The graph does the whole job the model
 // contract (docs/model.md) asks of the file: lower-case, tokenize, form bigrams, look n-grams up,
 // de-duplicate them (features are binary presence), sum their weights, normalize and apply the
-// sigmoid.
+// sigmoid. Beside the probabilities it returns two input descriptors per text, the number of tokens
+// and how many of them the vocabulary does not know, which the server exports for drift
+// (DESCRIPTOR_OUTPUTS in the contract, docs/drift.md).
 //
 // Cost is per token, not per vocabulary entry: LabelEncoder maps n-grams to ids and Gather picks
 // weights, where TfIdfVectorizer would build a dense [N, vocabulary] tensor.
 import { onnx } from 'onnx-proto';
-import { INPUT_NAME, OUTPUT_NAME } from '../contract';
+import { DESCRIPTOR_OUTPUTS, INPUT_NAME, OUTPUT_NAME } from '../contract';
 import { BIGRAM_SEPARATOR, PAD_TOKEN, TOKEN_PATTERN } from './tokenize';
 
 export const ONNX_IR_VERSION = 9;
@@ -110,6 +112,7 @@ export function buildGraph(model: LinearTextModel): onnx.IGraphProto {
     floatTensor('one_f', [], [1]),
     floatTensor('sign', [1, 2], [-1, 1]),
     stringTensor('bigram_sep', [], [BIGRAM_SEPARATOR]),
+    stringTensor('pad', [], [PAD_TOKEN]),
     int64Tensor('axis0', [1], [0]),
     int64Tensor('axis1', [1], [1]),
     int64Tensor('zero_1', [1], [0]),
@@ -187,6 +190,18 @@ export function buildGraph(model: LinearTextModel): onnx.IGraphProto {
     node('Unsqueeze', ['logit', 'axis1'], ['logit_col']),
     node('Mul', ['logit_col', 'sign'], ['signed']),
     node('Sigmoid', ['signed'], [OUTPUT_NAME]),
+    // input descriptors: tokens are the non-padding cells of `tokens`; unknown ones are those whose
+    // unigram id (the first columns of `ids`, in the order `grams` concatenates) is 0
+    node('Equal', ['tokens', 'pad'], ['is_pad']),
+    node('Not', ['is_pad'], ['is_token']),
+    node('Cast', ['is_token'], ['is_token_f'], { to: DT.FLOAT }),
+    node('ReduceSum', ['is_token_f', 'axis1'], [DESCRIPTOR_OUTPUTS.inputTokens], { keepdims: 0 }),
+    node('Shape', ['tokens'], ['width_1'], { start: 1, end: 2 }),
+    node('Slice', ['ids', 'zero_1', 'width_1', 'axis1'], ['uni_ids']),
+    node('Equal', ['uni_ids', 'zero'], ['uni_unknown']),
+    node('And', ['uni_unknown', 'is_token'], ['unknown_token']),
+    node('Cast', ['unknown_token'], ['unknown_token_f'], { to: DT.FLOAT }),
+    node('ReduceSum', ['unknown_token_f', 'axis1'], [DESCRIPTOR_OUTPUTS.unknownTokens], { keepdims: 0 }),
   ];
 
   return {
@@ -194,7 +209,11 @@ export function buildGraph(model: LinearTextModel): onnx.IGraphProto {
     node: nodes,
     initializer,
     input: [valueInfo(INPUT_NAME, DT.STRING, ['N'])],
-    output: [valueInfo(OUTPUT_NAME, DT.FLOAT, ['N', 2])],
+    output: [
+      valueInfo(OUTPUT_NAME, DT.FLOAT, ['N', 2]),
+      valueInfo(DESCRIPTOR_OUTPUTS.inputTokens, DT.FLOAT, ['N']),
+      valueInfo(DESCRIPTOR_OUTPUTS.unknownTokens, DT.FLOAT, ['N']),
+    ],
   };
 }
 

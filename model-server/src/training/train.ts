@@ -8,7 +8,8 @@ import { OnnxModel } from '../model/onnx-model';
 import { Example, readJsonl, split } from './dataset';
 import { Vocabulary, buildVocabulary, encode, nbRatios, textGrams } from './features';
 import { FittedModel, fit, predict } from './logreg';
-import { classificationMetrics, confidenceHistogram, positiveRate } from './metrics';
+import { baselineMetadata, inferAll } from './baselines';
+import { classificationMetrics } from './metrics';
 import { LinearTextModel, exportOnnx } from './onnx-graph';
 
 export const TRAINER_VERSION = '1';
@@ -175,12 +176,15 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   // The baseline and the metrics come from the exported graph, not the in-memory model.
   const draft = exportOnnx(best.model, { producerVersion: TRAINER_VERSION, metadata });
   const onnxModel = await OnnxModel.fromBytes(draft);
-  const valP = await predictAll(
-    onnxModel,
-    valRows.map((e) => e.text),
+  Object.assign(
+    metadata,
+    baselineMetadata(
+      await inferAll(
+        onnxModel,
+        valRows.map((e) => e.text),
+      ),
+    ),
   );
-  metadata[META.baselineConfidence] = JSON.stringify(confidenceHistogram(valP));
-  metadata[META.baselinePositiveRate] = String(positiveRate(valP));
   let metrics: TrainResult['metrics'];
   if (test) {
     const t1 = Date.now();

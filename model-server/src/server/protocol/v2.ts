@@ -16,7 +16,7 @@ export function serverMetadata(serverVersion: string): object {
 }
 
 export function modelMetadata(model: ServedModel): object {
-  const { metrics, baseline, baselinePositiveRate } = model.metadata;
+  const { metrics, baselines, baselinePositiveRate } = model.metadata;
   return {
     name: model.name,
     versions: [model.version],
@@ -27,7 +27,9 @@ export function modelMetadata(model: ServedModel): object {
       labels: LABELS,
       sha256: model.sha256,
       metrics,
-      baseline_confidence: baseline,
+      baseline_confidence: baselines.confidence,
+      baseline_input_tokens: baselines.inputTokens,
+      baseline_unknown_tokens: baselines.unknownTokens,
       baseline_positive_rate: baselinePositiveRate,
     },
   };
