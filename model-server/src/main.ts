@@ -1,5 +1,6 @@
 // Command-line entry point of the model server image.
-//   main.js [serve] [--model PATH] [--port N] [--drain-seconds S]   serve a model (settings from the environment)
+//   main.js [serve] [--model PATH] [--port N] [--drain-seconds S] [--playground true|false]
+//       serve a model (settings from the environment)
 //   main.js fetch-model --uri URL --sha256 HEX --out PATH [--timeout-ms N] [--max-bytes N] [--ca-file PEM]
 // Exit codes: 0 done, 1 failed, 2 bad usage or configuration.
 import { parseArgs } from 'node:util';
@@ -9,13 +10,13 @@ import { createLogger, exitAfterFlush } from './server/logger';
 import { serve } from './server/serve';
 
 const USAGE = `usage:
-  main.js [serve] [--model PATH] [--port N] [--drain-seconds S]
+  main.js [serve] [--model PATH] [--port N] [--drain-seconds S] [--playground true|false]
       environment: MODEL_PATH, MODEL_NAME, MODEL_SHA256, HOST, PORT (8080), MAX_BATCH_SIZE (64),
       BATCH_WINDOW_MS (2), MAX_BODY_BYTES (1048576), MAX_TEXT_CHARS (20000), MAX_BATCH_ITEMS (256),
       MAX_QUEUED_TEXTS (64 x MAX_BATCH_SIZE x INFERENCE_THREADS), MAX_INFLIGHT_BODY_BYTES
       (16 x MAX_BODY_BYTES, at most 64 MiB), HEADERS_TIMEOUT_MS (10000), REQUEST_TIMEOUT_MS (30000),
       KEEP_ALIVE_TIMEOUT_MS (65000), DRAIN_SECONDS (5), SHUTDOWN_TIMEOUT_MS (20000),
-      INFERENCE_THREADS (1), LOG_LEVEL (info)
+      INFERENCE_THREADS (1), LOG_LEVEL (info), PLAYGROUND (true: the page at GET /)
   main.js fetch-model --uri https://... --sha256 HEX --out PATH [--timeout-ms ${FETCH_DEFAULTS.timeoutMs}] [--max-bytes ${FETCH_DEFAULTS.maxBytes}] [--ca-file PEM]
       environment: FETCH_ALLOWED_CIDRS (comma-separated CIDRs that may be reached although
       loopback, private, link-local or cluster-internal; default none), LOG_LEVEL (info)`;
@@ -32,7 +33,12 @@ function positive(flag: string, raw: string | undefined, def: number): number {
 async function runServe(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
-    options: { model: { type: 'string' }, port: { type: 'string' }, 'drain-seconds': { type: 'string' } },
+    options: {
+      model: { type: 'string' },
+      port: { type: 'string' },
+      'drain-seconds': { type: 'string' },
+      playground: { type: 'string' },
+    },
   });
   const config = serveConfig(process.env, values);
   const logger = createLogger(config.logLevel);

@@ -24,7 +24,16 @@ describe('server configuration', () => {
       shutdownTimeoutMs: 20_000,
       inferenceThreads: 1,
       logLevel: 'info',
+      playground: true,
     });
+  });
+
+  it('turns the playground off with PLAYGROUND=false or --playground false, the flag winning', () => {
+    const m = { model: 'm.onnx' };
+    assert.equal(serveConfig({ PLAYGROUND: 'false' }, m).playground, false);
+    assert.equal(serveConfig({ PLAYGROUND: ' TRUE ' }, m).playground, true);
+    assert.equal(serveConfig({ PLAYGROUND: 'true' }, { ...m, playground: 'false' }).playground, false);
+    assert.equal(serveConfig({ PLAYGROUND: 'false' }, { ...m, playground: 'true' }).playground, true);
   });
 
   it('derives the queue bound from batch size and threads, never below one maximal request', () => {
@@ -139,6 +148,11 @@ describe('server configuration', () => {
     ['a short checksum', { MODEL_SHA256: 'abc' }, /MODEL_SHA256 must be 64 hexadecimal characters/],
     ['a model name unfit for a URL', { MODEL_NAME: 'my model' }, /model name "my model"/],
     ['an unknown log level', { LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of/],
+    [
+      'a playground setting that is not true or false',
+      { PLAYGROUND: 'off' },
+      /PLAYGROUND must be true or false, got "off"/,
+    ],
   ];
   for (const [what, env, message] of refusals) {
     it(`refuses ${what}, naming the setting`, () => {

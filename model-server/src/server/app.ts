@@ -8,9 +8,11 @@ import { BodyBudget, readJsonBody } from './body';
 import { HttpError, Overloaded } from './http-error';
 import type { Logger } from './logger';
 import type { ServerMetrics } from './metrics';
+import { playgroundRoutes } from './playground/routes';
 import { InputLimits } from './protocol/limits';
 import { parsePredictRequest, predictResponse } from './protocol/predict';
 import { checkModel, inferResponse, modelMetadata, parseInferRequest, serverMetadata } from './protocol/v2';
+import type { RecentTraffic } from './recent-traffic';
 import type { ServedModel } from './served-model';
 
 export interface AppState {
@@ -33,6 +35,10 @@ export interface AppDeps {
   state: AppState;
   logger: Logger;
   serverVersion: string;
+  /** the page at GET / and its drift view (PLAYGROUND); off, those routes are 404s */
+  playground: boolean;
+  /** recent observations of the drift signals, which the playground's drift view shows */
+  recent: RecentTraffic;
 }
 
 interface Reply {
@@ -154,6 +160,7 @@ export function createApp(deps: AppDeps): {
       method: 'GET',
       handler: () => json(state.ready ? 200 : 503, { ready: state.ready }),
     },
+    ...(deps.playground ? playgroundRoutes({ model, limits, recent: deps.recent }) : []),
   ];
   const routes = new Map(fixed.map((m) => [m.route, m]));
 

@@ -38,6 +38,8 @@ export interface ServeConfig {
   /** worker threads that each hold an onnxruntime session */
   inferenceThreads: number;
   logLevel: string;
+  /** the playground page at GET / and its drift view (docs/model-server.md, "Playground") */
+  playground: boolean;
 }
 
 export const LOG_LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'] as const;
@@ -48,6 +50,7 @@ export interface ServeFlags {
   model?: string;
   port?: string;
   'drain-seconds'?: string;
+  playground?: string;
 }
 
 function integer(name: string, raw: string | undefined, def: number, min: number, max: number): number {
@@ -67,6 +70,15 @@ function seconds(name: string, raw: string | undefined, def: number, max: number
     throw new ConfigError(`${name} must be a number of seconds from 0 to ${max}, got "${raw.slice(0, 50)}"`);
   }
   return Math.round(Number(v) * 1000);
+}
+
+/** `true` or `false`, as Kubernetes manifests write them; anything else is a typo worth stopping on. */
+function boolean(name: string, raw: string | undefined, def: boolean): boolean {
+  if (raw === undefined || raw.trim() === '') return def;
+  const v = raw.trim().toLowerCase();
+  if (v !== 'true' && v !== 'false')
+    throw new ConfigError(`${name} must be true or false, got "${raw.slice(0, 50)}"`);
+  return v === 'true';
 }
 
 /** Default model name: the file's base name without its extension (`imdb` for imdb.onnx). */
@@ -155,5 +167,9 @@ export function serveConfig(env: NodeJS.ProcessEnv, flags: ServeFlags = {}): Ser
     shutdownTimeoutMs: integer('SHUTDOWN_TIMEOUT_MS', env.SHUTDOWN_TIMEOUT_MS, 20_000, 0, 3_600_000),
     inferenceThreads,
     logLevel,
+    playground:
+      flags.playground !== undefined
+        ? boolean('--playground', flags.playground, true)
+        : boolean('PLAYGROUND', env.PLAYGROUND, true),
   };
 }

@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
-import { LABELS } from '../contract';
+import { LABELS, confidenceOf } from '../contract';
 import { describeModel } from '../model/metadata';
 import { createApp, AppState } from './app';
 import { Batcher } from './batcher';
@@ -17,6 +17,7 @@ import type { ServeConfig } from './config';
 import { InferencePool } from './inference-pool';
 import type { Logger } from './logger';
 import { ServerMetrics } from './metrics';
+import { RecentTraffic } from './recent-traffic';
 import type { ServedModel } from './served-model';
 
 export class StartupError extends Error {
@@ -64,6 +65,7 @@ export async function serve(config: ServeConfig, logger: Logger): Promise<number
   // eslint-disable-next-line prefer-const -- the metrics read the batcher, built below with them
   let batcher: Batcher;
   const metrics = new ServerMetrics(model, config.maxBatchSize, () => batcher.pending);
+  const recent = new RecentTraffic();
   const state: AppState = { loaded: false, ready: false, draining: false };
   let pool: InferencePool | undefined;
   let starting: Promise<InferencePool> | undefined;
@@ -71,6 +73,10 @@ export async function serve(config: ServeConfig, logger: Logger): Promise<number
     async (texts) => {
       const predictions = await pool!.run(texts);
       metrics.observeBatch(texts, predictions);
+      // the playground's live drift view: every signal of HISTOGRAM_SIGNALS the server observes
+      for (let i = 0; i < texts.length; i++) {
+        recent.observe('confidence', confidenceOf(predictions.probs[2 * i + 1]));
+      }
       return predictions.probs;
     },
     {
@@ -89,6 +95,8 @@ export async function serve(config: ServeConfig, logger: Logger): Promise<number
     state,
     logger,
     serverVersion: serverVersion(),
+    playground: config.playground,
+    recent,
   });
   const server = createServer(
     {
