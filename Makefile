@@ -96,11 +96,15 @@ clean: ## Remove build output (keeps caches)
 ##@ Test
 
 .PHONY: test
-test: system-deps build lint secret-scan test-unit test-integration test-e2e ## Install, build, lint and run every test suite (what CI runs)
+test: system-deps build lint secret-scan test-unit test-browser test-integration test-e2e ## Install, build, lint and run every test suite (what CI runs)
 
 .PHONY: test-unit
 test-unit: build ## Fast unit tests of every workspace
 	npm run test --workspaces
+
+.PHONY: test-browser
+test-browser: build ## The model server's playground page in Debian's headless Chromium (playwright-core), against the real server; screenshots in model-server/test-output/browser/
+	cd model-server && npx mocha --config .mocharc.browser.json
 
 ##@ Model
 
@@ -271,7 +275,7 @@ bench-operator: build ## cluster-up (kwok nodes only), then the operator with 50
 ##@ Local cluster
 
 .PHONY: system-deps
-system-deps: ## Install missing Debian packages the tests need (prometheus, promtool, openssl, curl, shellcheck) and hadolint into .cache/bin
+system-deps: ## Install missing Debian packages the tests need (prometheus, promtool, openssl, curl, shellcheck, chromium) and hadolint into .cache/bin
 	hack/install-system-deps.sh
 	@hack/install-hadolint.sh >/dev/null
 

@@ -4,6 +4,7 @@
 #   openssl     certificates of the local control plane (hack/cluster.sh)
 #   curl        health checks of the local control plane
 #   ShellCheck  (command shellcheck) lints every shell script (operator/test/integration/static-checks.test.ts)
+#   chromium    the headless browser the model server's playground test drives (model-server/test/browser)
 # Quiet when everything is present; runs `apt-get update` only when something is missing.
 # etcd is not among them: Debian 12's etcd-server is 3.4.23, out of upstream support and older than
 # the etcd 3.6 that the pinned Kubernetes release is built and tested with, so hack/build-k8s.sh
@@ -12,7 +13,7 @@
 set -euo pipefail
 
 # package:command that proves it is installed
-WANTED=(prometheus:prometheus prometheus:promtool openssl:openssl curl:curl shellcheck:shellcheck)
+WANTED=(prometheus:prometheus prometheus:promtool openssl:openssl curl:curl shellcheck:shellcheck chromium:chromium)
 
 missing=()
 for entry in "${WANTED[@]}"; do
@@ -34,7 +35,8 @@ if ((EUID != 0)); then
 fi
 export DEBIAN_FRONTEND=noninteractive
 "${sudo[@]}" apt-get update -qq
-# --no-install-recommends: prometheus alone; its recommends pull in node exporters and more.
+# --no-install-recommends: prometheus alone; its recommends pull in node exporters and more (and
+# chromium's, fonts and desktop integration the headless browser does without).
 "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 # The Debian package enables and starts a prometheus service on :9090 where systemd runs.
 # Tests start their own Prometheus; stop the packaged one so it does not hold the port.
