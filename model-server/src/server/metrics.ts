@@ -8,11 +8,10 @@ import {
   HistogramSignal,
   LABELS,
   SERVER_METRICS,
-  confidenceOf,
   isPositive,
-  unknownShare,
 } from '../contract';
 import type { Predictions } from '../model/onnx-model';
+import { signalValues } from '../model/signals';
 import type { OverloadLimit } from './http-error';
 import type { ServedModel } from './served-model';
 
@@ -34,11 +33,9 @@ export class ServerMetrics {
   private readonly requests: Counter<'route' | 'code'>;
   private readonly duration: Histogram<'route'>;
   private readonly predictions: Counter<'label'>;
-  private readonly confidence: Histogram;
   private readonly inputChars: Histogram;
-  /** absent for a model whose graph does not return the input descriptors */
-  private readonly inputTokens?: Histogram;
-  private readonly unknownTokens?: Histogram;
+  /** one histogram per drift signal; the descriptor ones only for a graph that returns them */
+  private readonly signals: Partial<Record<HistogramSignal, Histogram>> = {};
   private readonly batchSize: Histogram;
   private readonly rejections: Counter<'limit'>;
 
@@ -68,7 +65,7 @@ export class ServerMetrics {
       registers,
     });
     for (const label of LABELS) this.predictions.inc({ label }, 0);
-    this.confidence = new Histogram({
+    this.signals.confidence = new Histogram({
       name: SERVER_METRICS.confidence,
       help: 'Confidence max(p, 1-p) of each prediction; the drift evaluator compares it with the baseline',
       buckets: [...CONFIDENCE_BUCKETS],
@@ -81,13 +78,13 @@ export class ServerMetrics {
       registers,
     });
     if (model.metadata.hasDescriptors) {
-      this.inputTokens = new Histogram({
+      this.signals.inputTokens = new Histogram({
         name: SERVER_METRICS.inputTokens,
         help: "Tokens in each input text as the model's tokenizer counts them; a drift signal (inputTokens)",
         buckets: [...HISTOGRAM_SIGNALS.inputTokens.buckets],
         registers,
       });
-      this.unknownTokens = new Histogram({
+      this.signals.unknownTokens = new Histogram({
         name: SERVER_METRICS.unknownTokens,
         help: "Share of each input text's tokens not in the model's vocabulary; a drift signal (unknownTokens)",
         buckets: [...HISTOGRAM_SIGNALS.unknownTokens.buckets],
@@ -167,18 +164,18 @@ export class ServerMetrics {
    * One onnxruntime call: its size, every input's length, every prediction's label and confidence,
    * and the input descriptors when the graph returns them.
    */
-  observeBatch(texts: readonly string[], { probs, descriptors }: Predictions): void {
+  observeBatch(texts: readonly string[], predictions: Predictions): void {
     this.batchSize.observe(texts.length);
+    const { probs } = predictions;
     let positives = 0;
     for (let i = 0; i < texts.length; i++) {
-      const p = probs[2 * i + 1];
-      if (isPositive(p)) positives++;
-      this.confidence.observe(confidenceOf(p));
+      if (isPositive(probs[2 * i + 1])) positives++;
       this.inputChars.observe(texts[i].length);
-      if (descriptors && this.inputTokens && this.unknownTokens) {
-        this.inputTokens.observe(descriptors.tokens[i]);
-        this.unknownTokens.observe(unknownShare(descriptors.tokens[i], descriptors.unknown[i]));
-      }
+    }
+    const values = signalValues(predictions);
+    for (const signal of Object.keys(values) as HistogramSignal[]) {
+      const histogram = this.signals[signal];
+      if (histogram) for (const v of values[signal]!) histogram.observe(v);
     }
     if (positives > 0) this.predictions.inc({ label: LABELS[1] }, positives);
     if (positives < texts.length) this.predictions.inc({ label: LABELS[0] }, texts.length - positives);

@@ -9,8 +9,9 @@ import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
-import { LABELS, confidenceOf } from '../contract';
+import { HistogramSignal, LABELS } from '../contract';
 import { describeModel } from '../model/metadata';
+import { signalValues } from '../model/signals';
 import { createApp, AppState } from './app';
 import { Batcher } from './batcher';
 import type { ServeConfig } from './config';
@@ -73,9 +74,9 @@ export async function serve(config: ServeConfig, logger: Logger): Promise<number
     async (texts) => {
       const predictions = await pool!.run(texts);
       metrics.observeBatch(texts, predictions);
-      // the playground's live drift view: every signal of HISTOGRAM_SIGNALS the server observes
-      for (let i = 0; i < texts.length; i++) {
-        recent.observe('confidence', confidenceOf(predictions.probs[2 * i + 1]));
+      // the playground's live drift view: every signal the model lets the server observe
+      for (const [signal, values] of Object.entries(signalValues(predictions))) {
+        for (const v of values) recent.observe(signal as HistogramSignal, v);
       }
       return predictions.probs;
     },

@@ -1,23 +1,10 @@
 // The model's reference distributions (docs/drift.md): what every drift signal looked like on the
 // held-out split, measured through the exported graph so that the server's live histograms and
 // these baselines come from the same computation. The operator compares the two.
-import { HISTOGRAM_SIGNALS, HistogramSignal, META, confidenceOf, unknownShare } from '../contract';
+import { HISTOGRAM_SIGNALS, HistogramSignal, META } from '../contract';
 import type { OnnxModel, Predictions } from '../model/onnx-model';
+import { signalValues } from '../model/signals';
 import { histogram, positiveRate } from './metrics';
-
-/** Each histogram signal's value per text; a signal the graph cannot describe is left out. */
-export function signalValues(p: Predictions): Partial<Record<HistogramSignal, number[]>> {
-  const n = p.probs.length / 2;
-  const out: Partial<Record<HistogramSignal, number[]>> = {
-    confidence: Array.from({ length: n }, (_, i) => confidenceOf(p.probs[2 * i + 1])),
-  };
-  const d = p.descriptors;
-  if (d) {
-    out.inputTokens = Array.from(d.tokens);
-    out.unknownTokens = Array.from(d.tokens, (t, i) => unknownShare(t, d.unknown[i]));
-  }
-  return out;
-}
 
 /** The `sentimentops.baseline.*` metadata entries for the held-out predictions `p`. */
 export function baselineMetadata(p: Predictions): Record<string, string> {
