@@ -59,7 +59,12 @@ export const PRINTER_COLUMNS: PrinterColumn[] = [
     description: 'Ready/desired replicas',
   },
   { name: 'Drift', type: 'string', jsonPath: '.status.drift.status', description: 'Latest drift status' },
-  { name: 'Score', type: 'number', jsonPath: '.status.drift.score', description: 'Latest drift score (PSI)' },
+  {
+    name: 'Score',
+    type: 'number',
+    jsonPath: '.status.drift.score',
+    description: 'Highest PSI among the histogram drift signals at the latest evaluation',
+  },
   {
     name: 'Model',
     type: 'string',

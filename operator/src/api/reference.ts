@@ -48,6 +48,9 @@ function rows(schema: JSONSchema, path: string, out: Row[]): Row[] {
     out.push({ path: childPath, schema: child, required: schema.required?.includes(name) ?? false });
     if (child.properties) rows(child, childPath, out);
     if (child.type === 'array' && child.items?.properties) rows(child.items, `${childPath}[]`, out);
+    // a map of objects (spec.drift.signals): the fields of each value, under `.<key>`
+    if (typeof child.additionalProperties === 'object' && child.additionalProperties.properties)
+      rows(child.additionalProperties, `${childPath}.<key>`, out);
   }
   return out;
 }

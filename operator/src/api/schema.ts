@@ -9,6 +9,7 @@
 // `x-kubernetes-validations`; validate.ts evaluates the same rules in TypeScript.
 //
 // Ranges match what the model server accepts (model-server/src/server/config.ts).
+import { DRIFT_SIGNALS } from '@sentiment-operator/contract';
 import { DEFAULT_CONFIG } from '../config';
 
 export type JSONSchema = {
@@ -66,6 +67,24 @@ export const AUTOSCALING_TARGET_MESSAGE =
 export const CPU_REQUEST_MESSAGE =
   'autoscaling.targetCPUUtilization needs resources.requests.cpu: the HPA measures utilization against it';
 export const THRESHOLDS_MESSAGE = 'drift.warningThreshold must be less than criticalThreshold';
+
+/**
+ * Default thresholds of the positiveRate signal: |live − baseline| share of positive predictions.
+ * The histogram signals default to spec.drift.warningThreshold and criticalThreshold (PSI).
+ * docs/drift.md explains the choice: a 0.10 shift is above the noise of the default window (about
+ * 0.07 at 500 predictions and a rate near one half) and beyond the lean on short texts the sample
+ * model already shows; 0.20 means one prediction in five has changed side against the baseline.
+ */
+export const POSITIVE_RATE_THRESHOLDS = { warningThreshold: 0.1, criticalThreshold: 0.2 } as const;
+
+const signalList = DRIFT_SIGNALS.map((s) => `'${s}'`).join(', ');
+export const SIGNAL_NAMES_MESSAGE = `drift.signals takes the signals ${DRIFT_SIGNALS.join(', ')} only`;
+export const SIGNAL_THRESHOLDS_MESSAGE =
+  "each drift signal's warningThreshold must be less than its criticalThreshold (one that is not given is the default: drift.warningThreshold and criticalThreshold for confidence, inputTokens and unknownTokens, 0.1 and 0.2 for positiveRate)";
+export const POSITIVE_RATE_RANGE_MESSAGE =
+  'drift.signals.positiveRate thresholds are differences of two shares, at most 1';
+export const SIGNALS_ENABLED_MESSAGE =
+  'drift.signals must leave at least one signal enabled; set drift.enabled to false to turn drift detection off';
 export const NAME_MESSAGE =
   'metadata.name must be a DNS-1035 label of at most 63 characters (lower case letters, digits and "-", starting with a letter): the Service is named after it';
 
@@ -370,7 +389,7 @@ export const specSchema: JSONSchema = {
     drift: defaulted({
       type: 'object',
       description:
-        'Drift detection: the Population Stability Index (PSI) of the live prediction-confidence histogram against the baseline the model file carries.',
+        'Drift detection: each signal of live traffic (prediction confidence, text length in tokens, share of unknown tokens, share of positive predictions) against the baseline the model file carries, by the Population Stability Index (PSI) or, for the positive share, its difference.',
       properties: {
         enabled: {
           type: 'boolean',
@@ -406,17 +425,59 @@ export const specSchema: JSONSchema = {
         },
         warningThreshold: {
           type: 'number',
-          description: 'PSI from which the status is Warning; below it the status is Healthy.',
+          description:
+            'PSI from which the status is Warning; below it the status is Healthy. The default of the confidence, inputTokens and unknownTokens signals (see signals).',
           default: 0.1,
           minimum: 0,
           maximum: 10,
         },
         criticalThreshold: {
           type: 'number',
-          description: 'PSI above which the status is Drifted.',
+          description:
+            'PSI above which the status is Drifted. The default of the confidence, inputTokens and unknownTokens signals (see signals).',
           default: 0.25,
           minimum: 0,
           maximum: 10,
+        },
+        signals: {
+          type: 'object',
+          description: `Per-signal settings, keyed by signal: \`confidence\` (PSI of the prediction-confidence histogram), \`inputTokens\` (PSI of the tokens-per-text histogram), \`unknownTokens\` (PSI of the histogram of each text's share of tokens outside the model's vocabulary) and \`positiveRate\` (|live − baseline| share of positive predictions). A signal that is not listed is enabled with its default thresholds: warningThreshold and criticalThreshold above for the three PSI signals, ${POSITIVE_RATE_THRESHOLDS.warningThreshold} and ${POSITIVE_RATE_THRESHOLDS.criticalThreshold} for positiveRate. The drift status is the worst confirmed state of the enabled signals; a signal whose baseline the model file lacks is reported as NoBaseline and does not count.`,
+          maxProperties: DRIFT_SIGNALS.length,
+          additionalProperties: {
+            type: 'object',
+            description: 'Settings of one drift signal.',
+            properties: {
+              enabled: {
+                type: 'boolean',
+                description: 'Evaluate this signal and let it decide the drift status.',
+                default: true,
+              },
+              warningThreshold: {
+                type: 'number',
+                description:
+                  "Score from which this signal's state is Warning (PSI, or for positiveRate the difference of the positive shares).",
+                minimum: 0,
+                maximum: 10,
+              },
+              criticalThreshold: {
+                type: 'number',
+                description: "Score above which this signal's state is Drifted.",
+                minimum: 0,
+                maximum: 10,
+              },
+            },
+          },
+          'x-kubernetes-validations': [
+            { rule: `self.all(k, k in [${signalList}])`, message: SIGNAL_NAMES_MESSAGE },
+            {
+              rule: "!('positiveRate' in self) || (!has(self.positiveRate.warningThreshold) || self.positiveRate.warningThreshold <= 1.0) && (!has(self.positiveRate.criticalThreshold) || self.positiveRate.criticalThreshold <= 1.0)",
+              message: POSITIVE_RATE_RANGE_MESSAGE,
+            },
+            {
+              rule: `self.size() < ${DRIFT_SIGNALS.length} || self.exists(k, !has(self[k].enabled) || self[k].enabled)`,
+              message: SIGNALS_ENABLED_MESSAGE,
+            },
+          ],
         },
       },
       'x-kubernetes-validations': [
@@ -424,6 +485,12 @@ export const specSchema: JSONSchema = {
           rule: 'self.warningThreshold < self.criticalThreshold',
           message: THRESHOLDS_MESSAGE,
           fieldPath: '.warningThreshold',
+        },
+        {
+          // A threshold a signal does not set is its default, so the rule compares the pair in force.
+          rule: `!has(self.signals) || self.signals.all(k, (has(self.signals[k].warningThreshold) ? self.signals[k].warningThreshold : k == 'positiveRate' ? ${POSITIVE_RATE_THRESHOLDS.warningThreshold} : self.warningThreshold) < (has(self.signals[k].criticalThreshold) ? self.signals[k].criticalThreshold : k == 'positiveRate' ? ${POSITIVE_RATE_THRESHOLDS.criticalThreshold} : self.criticalThreshold))`,
+          message: SIGNAL_THRESHOLDS_MESSAGE,
+          fieldPath: '.signals',
         },
       ],
     }),
@@ -440,6 +507,8 @@ export const specSchema: JSONSchema = {
 const timestamp = (description: string): JSONSchema => ({ type: 'string', format: 'date-time', description });
 
 export const DRIFT_STATUSES = ['Healthy', 'Warning', 'Drifted', 'InsufficientData', 'Unknown'] as const;
+/** A signal's state: a drift status, or NoBaseline when the model file has no baseline for it. */
+export const SIGNAL_STATES = [...DRIFT_STATUSES, 'NoBaseline'] as const;
 export const CONDITION_TYPES = ['Ready', 'Available', 'Progressing', 'Degraded', 'DriftDetected'] as const;
 
 const conditionSchema: JSONSchema = {
@@ -521,13 +590,17 @@ export const statusSchema: JSONSchema = {
         status: {
           type: 'string',
           description:
-            'Healthy, Warning, Drifted, InsufficientData or Unknown (Prometheus unreachable or no baseline).',
+            'The worst confirmed state of the enabled signals: Healthy, Warning, Drifted, InsufficientData or Unknown (Prometheus unreachable, or no enabled signal has a baseline).',
           enum: [...DRIFT_STATUSES],
         },
-        score: { type: 'number', description: 'PSI of the live confidence histogram against the baseline.' },
+        score: {
+          type: 'number',
+          description:
+            'The highest PSI among the histogram signals (confidence, inputTokens, unknownTokens) at the last evaluation: the SCORE column and the drift-score annotation. The positiveRate difference is not on the PSI scale and is reported in signals only.',
+        },
         jsDistance: {
           type: 'number',
-          description: 'Jensen-Shannon distance of the same two histograms (0 to 1).',
+          description: 'Jensen-Shannon distance of the live confidence histogram and its baseline (0 to 1).',
         },
         meanConfidence: {
           type: 'number',
@@ -541,7 +614,44 @@ export const statusSchema: JSONSchema = {
         samples: { type: 'integer', format: 'int64', description: 'Predictions in the window.' },
         window: { type: 'string', description: 'The window evaluated, such as `10m`.' },
         lastEvaluated: timestamp('When drift was last evaluated.'),
-        message: { type: 'string', description: 'Why the status is what it is, in words.' },
+        message: {
+          type: 'string',
+          description: 'Why the status is what it is, in words: the signals that moved and what that means.',
+        },
+        signals: {
+          type: 'array',
+          description: `Each enabled signal at the last evaluation, in the order ${DRIFT_SIGNALS.join(', ')}.`,
+          maxItems: DRIFT_SIGNALS.length,
+          'x-kubernetes-list-type': 'map',
+          'x-kubernetes-list-map-keys': ['name'],
+          items: {
+            type: 'object',
+            description: 'One drift signal.',
+            required: ['name', 'state', 'warningThreshold', 'criticalThreshold'],
+            properties: {
+              name: { type: 'string', description: 'The signal.', enum: [...DRIFT_SIGNALS] },
+              state: {
+                type: 'string',
+                description:
+                  'Its confirmed state (two agreeing evaluations): Healthy, Warning, Drifted, InsufficientData, Unknown, or NoBaseline when the model file has no baseline for it.',
+                enum: [...SIGNAL_STATES],
+              },
+              score: {
+                type: 'number',
+                description:
+                  'PSI against the baseline; for positiveRate the absolute difference of the live and baseline shares of positive predictions.',
+              },
+              warningThreshold: { type: 'number', description: 'Score from which the state is Warning.' },
+              criticalThreshold: { type: 'number', description: 'Score above which the state is Drifted.' },
+              samples: {
+                type: 'integer',
+                format: 'int64',
+                description: 'Observations in the window (texts or predictions).',
+              },
+              message: { type: 'string', description: 'The last evaluation of this signal, in words.' },
+            },
+          },
+        },
       },
     },
   },

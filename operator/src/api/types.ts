@@ -1,7 +1,8 @@
 // TypeScript shape of a SentimentModel as the API server returns it: after defaulting, so every field
 // with a schema default is present. schema.ts is the source of truth; validate.ts checks that a value
 // has this shape before the operator trusts it.
-import type { CONDITION_TYPES, DRIFT_STATUSES } from './schema';
+import type { DriftSignal } from '@sentiment-operator/contract';
+import type { CONDITION_TYPES, DRIFT_STATUSES, SIGNAL_STATES } from './schema';
 
 export type Quantity = string | number;
 
@@ -45,6 +46,13 @@ export interface MonitoringSpec {
   scrapeInterval: string;
 }
 
+/** spec.drift.signals.<signal>: thresholds a signal leaves out are its defaults (drift/signals.ts). */
+export interface DriftSignalSpec {
+  enabled: boolean;
+  warningThreshold?: number;
+  criticalThreshold?: number;
+}
+
 export interface DriftSpec {
   enabled: boolean;
   prometheusUrl?: string;
@@ -53,6 +61,7 @@ export interface DriftSpec {
   minSamples: number;
   warningThreshold: number;
   criticalThreshold: number;
+  signals?: Partial<Record<DriftSignal, DriftSignalSpec>>;
 }
 
 /** spec after defaulting (what the API server stores and returns). */
@@ -69,6 +78,7 @@ export interface SentimentModelSpec {
 
 export type ConditionType = (typeof CONDITION_TYPES)[number];
 export type DriftStatusValue = (typeof DRIFT_STATUSES)[number];
+export type SignalState = (typeof SIGNAL_STATES)[number];
 
 export interface Condition {
   type: ConditionType | string;
@@ -77,6 +87,18 @@ export interface Condition {
   lastTransitionTime: string;
   reason: string;
   message: string;
+}
+
+/** One entry of status.drift.signals. */
+export interface DriftSignalStatus {
+  name: DriftSignal;
+  state: SignalState;
+  /** PSI; for positiveRate |live − baseline|. */
+  score?: number;
+  warningThreshold: number;
+  criticalThreshold: number;
+  samples?: number;
+  message?: string;
 }
 
 export interface DriftStatus {
@@ -90,6 +112,7 @@ export interface DriftStatus {
   window?: string;
   lastEvaluated?: string;
   message?: string;
+  signals?: DriftSignalStatus[];
 }
 
 export interface SentimentModelStatus {

@@ -1,6 +1,7 @@
 // Defaults and validates a SentimentModel spec with the same schema object the CRD is generated from
 // (ajv, draft-07), and evaluates the CEL cross-field rules of the CRD in TypeScript, so the operator can
 // report a bad spec in the words the API server would use, and never builds children from one.
+import { DRIFT_SIGNALS, type DriftSignal } from '@sentiment-operator/contract';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import {
   AUTOSCALING_TARGET_MESSAGE,
@@ -10,14 +11,19 @@ import {
   MODEL_URI_PATTERN,
   NAME_MESSAGE,
   NAME_PATTERN,
+  POSITIVE_RATE_RANGE_MESSAGE,
+  POSITIVE_RATE_THRESHOLDS,
   REPLICA_BOUNDS_MESSAGE,
   SHA256_REQUIRED_MESSAGE,
+  SIGNAL_NAMES_MESSAGE,
+  SIGNAL_THRESHOLDS_MESSAGE,
+  SIGNALS_ENABLED_MESSAGE,
   THRESHOLDS_MESSAGE,
   URI_USERINFO_MESSAGE,
   URI_USERINFO_PATTERN,
   specSchema,
 } from './schema';
-import type { SentimentModelSpec } from './types';
+import type { DriftSpec, SentimentModelSpec } from './types';
 
 /** One problem with a spec: the field's path as kubectl prints it (`spec.autoscaling.minReplicas`) and what is wrong. */
 export interface ValidationIssue {
@@ -183,6 +189,33 @@ export function crossFieldIssues(spec: SentimentModelSpec, name?: string): Valid
   if (!(spec.drift.warningThreshold < spec.drift.criticalThreshold)) {
     issues.push({ path: 'spec.drift.warningThreshold', message: THRESHOLDS_MESSAGE });
   }
+  issues.push(...signalIssues(spec.drift));
+  return issues;
+}
+
+const isSignal = (key: string): key is DriftSignal => (DRIFT_SIGNALS as readonly string[]).includes(key);
+
+/** The CEL rules on spec.drift.signals and the one on spec.drift that checks each signal's pair. */
+function signalIssues(drift: DriftSpec): ValidationIssue[] {
+  if (drift.signals === undefined) return [];
+  const path = 'spec.drift.signals';
+  const issues: ValidationIssue[] = [];
+  const entries = Object.entries(drift.signals);
+  if (!entries.every(([key]) => isSignal(key))) issues.push({ path, message: SIGNAL_NAMES_MESSAGE });
+  const rate = drift.signals.positiveRate;
+  if (rate && ((rate.warningThreshold ?? 0) > 1 || (rate.criticalThreshold ?? 0) > 1)) {
+    issues.push({ path, message: POSITIVE_RATE_RANGE_MESSAGE });
+  }
+  if (entries.length >= DRIFT_SIGNALS.length && entries.every(([, s]) => s?.enabled === false)) {
+    issues.push({ path, message: SIGNALS_ENABLED_MESSAGE });
+  }
+  const pairsInOrder = entries.every(([key, s]) => {
+    const defaults = key === 'positiveRate' ? POSITIVE_RATE_THRESHOLDS : drift;
+    const warning = s?.warningThreshold ?? defaults.warningThreshold;
+    const critical = s?.criticalThreshold ?? defaults.criticalThreshold;
+    return warning < critical;
+  });
+  if (!pairsInOrder) issues.push({ path, message: SIGNAL_THRESHOLDS_MESSAGE });
   return issues;
 }
 

@@ -19,7 +19,9 @@ import {
   type KubeObject,
 } from './children';
 import { applyReason, controlledBy, controllerOf, isSubset, overlay, withAppliedHash } from './diff';
+import { alarmChanges } from '../drift/combine';
 import type { DriftEvaluator } from '../drift/evaluator';
+import { SIGNAL_TITLES } from '../drift/signals';
 import type { EventRecorder } from './events';
 import { describeError, statusCode, type Kube } from './kube';
 import { podProblems } from './pod-problems';
@@ -172,11 +174,32 @@ export class Reconciler {
     return problems.length > 0 ? { requeueAfterMs: PROBLEM_RECHECK_MS } : {};
   }
 
-  /** A Kubernetes Event when the drift status written differs from the one stored before. */
+  /**
+   * A Kubernetes Event when the drift status written differs from the one stored before; while the
+   * status stays Warning or Drifted, one when a signal moves into, out of or between them, so the
+   * Events name every signal that moved (drift/combine.ts alarmChanges).
+   */
   private async announceDrift(stored: SentimentModel, drift: DriftStatus | undefined): Promise<void> {
     const before = stored.status?.drift?.status;
-    if (!drift?.status || drift.status === before) return;
+    if (!drift?.status) return;
     const alarm = drift.status === 'Drifted' || drift.status === 'Warning';
+    if (drift.status === before) {
+      const moved = alarm ? alarmChanges(stored.status?.drift?.signals, drift.signals) : [];
+      if (moved.length === 0) return;
+      const worse = moved.some(({ signal }) => signal.state === 'Drifted' || signal.state === 'Warning');
+      await this.events.record(
+        stored,
+        worse ? 'Warning' : 'Normal',
+        'DriftSignalChanged',
+        `drift status stays ${drift.status}; ${moved
+          .map(
+            ({ signal, from }) =>
+              `${SIGNAL_TITLES[signal.name]} ${from ?? 'none'} -> ${signal.state}: ${signal.message ?? ''}`,
+          )
+          .join('; ')}`,
+      );
+      return;
+    }
     // The first evaluation of a new model says little (no traffic yet, or Prometheus not set up); an
     // Event for it would be one more write per model for nothing. Alarms are always announced.
     if (before === undefined && !alarm) return;

@@ -1,6 +1,7 @@
 // Turns the cumulative `le` buckets Prometheus answers with into per-bin counts and fractions over
-// the confidence histogram's edges. Pure: the Prometheus client hands the parsed vectors in.
-import { CONFIDENCE_BUCKETS } from '@sentiment-operator/contract';
+// one histogram signal's edges (confidence, inputTokens, unknownTokens; @sentiment-operator/contract
+// HISTOGRAM_SIGNALS). Pure: the Prometheus client hands the parsed vectors in.
+import { CONFIDENCE_BUCKETS, HISTOGRAM_SIGNALS, type HistogramSignal } from '@sentiment-operator/contract';
 
 /** Upper edges of the `sentiment_prediction_confidence` histogram (@sentiment-operator/contract). */
 export const CONFIDENCE_EDGES = CONFIDENCE_BUCKETS;
@@ -8,7 +9,18 @@ export const CONFIDENCE_EDGES = CONFIDENCE_BUCKETS;
 /** Confidence is max(p, 1 - p), so the first bin starts here, not at 0. */
 export const CONFIDENCE_FLOOR = 0.5;
 
+/** Bins of the confidence histogram. */
 export const BIN_COUNT = CONFIDENCE_EDGES.length;
+
+/** Upper edges of a histogram signal's bins: one bin per edge, the last also holding what lies above it. */
+export function edgesOf(signal: HistogramSignal): readonly number[] {
+  return HISTOGRAM_SIGNALS[signal].buckets;
+}
+
+/** Bins of a histogram signal (12 for confidence and inputTokens, 10 for unknownTokens). */
+export function binCount(signal: HistogramSignal): number {
+  return edgesOf(signal).length;
+}
 
 /** One sample of a `sum by (le)` or `max by (le)` answer; `le` is Infinity for `+Inf`. */
 export interface CumulativeBucket {
@@ -73,12 +85,17 @@ function toBins(cumulative: readonly number[]): number[] {
 }
 
 /**
- * Live histogram: the answer of `sum by (le) (increase(..._bucket[w]))`, in any order. Anything in
- * `+Inf` above the edge 1 cannot happen (confidence is at most 1) and is folded into the last bin.
+ * Live histogram: the answer of `sum by (le) (increase(..._bucket[w]))`, in any order. What `+Inf`
+ * holds above the last edge is folded into the last bin, as the baseline counts it (the contract's
+ * BaselineHistogram): a text longer than 1024 tokens is in the last inputTokens bin; for confidence
+ * (at most 1) and the unknown-token share (at most 1) there is none.
  */
-export function binsFromBuckets(buckets: readonly CumulativeBucket[]): BinnedHistogram {
-  const edges = [...CONFIDENCE_EDGES, Infinity];
-  const cumulative = monotone(valuesAt(buckets, edges, 'confidence histogram', (a, b) => a + b));
+export function binsFromBuckets(
+  buckets: readonly CumulativeBucket[],
+  signal: HistogramSignal = 'confidence',
+): BinnedHistogram {
+  const edges = [...edgesOf(signal), Infinity];
+  const cumulative = monotone(valuesAt(buckets, edges, `${signal} histogram`, (a, b) => a + b));
   const counts = toBins(cumulative);
   const overflow = counts.pop() ?? 0;
   counts[counts.length - 1] += overflow;
@@ -87,13 +104,21 @@ export function binsFromBuckets(buckets: readonly CumulativeBucket[]): BinnedHis
 }
 
 /**
- * Baseline: the `sentiment_baseline_confidence_ratio{le}` gauge, cumulative fractions. The model file
- * rounds them (to 4 decimals for the sample model), so the last one need not be exactly 1: the
- * fractions are renormalised by it.
+ * Baseline: the `sentiment_baseline_ratio{signal, le}` gauge of one signal, cumulative fractions. The
+ * model file rounds them (to 4 decimals for the sample model), so the last one need not be exactly 1:
+ * the fractions are renormalised by it.
  */
-export function fractionsFromBaseline(buckets: readonly CumulativeBucket[]): number[] {
-  const cumulative = monotone(valuesAt(buckets, CONFIDENCE_EDGES, 'baseline ratios', Math.max));
+export function fractionsFromBaseline(
+  buckets: readonly CumulativeBucket[],
+  signal: HistogramSignal = 'confidence',
+): number[] {
+  const edges = edgesOf(signal);
+  const what = `${signal} baseline ratios`;
+  const cumulative = monotone(valuesAt(buckets, edges, what, Math.max));
   const total = cumulative[cumulative.length - 1];
-  if (!(total > 0)) throw new BucketError('baseline ratios: the ratio at le="1" is 0, the baseline is empty');
+  if (!(total > 0))
+    throw new BucketError(
+      `${what}: the ratio at le="${formatLe(edges[edges.length - 1])}" is 0, the baseline is empty`,
+    );
   return toBins(cumulative).map((c) => c / total);
 }

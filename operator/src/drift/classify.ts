@@ -1,10 +1,13 @@
-// From one evaluation's numbers to a drift status, and from a sequence of statuses to the one that is
+// From one evaluation's numbers to a signal's state, and from a sequence of states to the one that is
 // reported (hysteresis), so a single noisy window or a single failed query cannot flap the resource.
-import type { DriftStatusValue } from '../api/types';
+// Each drift signal goes through both on its own; combine.ts makes the model's status of them.
+import type { SignalState } from '../api/types';
 
 export interface ClassifyInput {
-  /** PSI of the window against the baseline; undefined when it could not be computed. */
-  psi: number | undefined;
+  /** The signal's score against the baseline (PSI, or the positive-rate difference); undefined when it could not be computed. */
+  score: number | undefined;
+  /** How messages name the score: `PSI` unless said otherwise. */
+  scoreName?: string;
   /** Predictions in the window. */
   n: number;
   minSamples: number;
@@ -13,10 +16,12 @@ export interface ClassifyInput {
   /** noiseFloor(n, m): thresholds below it are lifted to it. */
   floor: number;
   hasBaseline: boolean;
+  /** The baseline series a missing baseline would be, for the NoBaseline message. */
+  baselineSeries?: string;
 }
 
 export interface Observation {
-  status: DriftStatusValue;
+  status: SignalState;
   message: string;
 }
 
@@ -29,37 +34,37 @@ const fmt = (x: number): string => x.toFixed(4);
  * would move every threshold, even on large windows, and make the configured numbers lie.)
  */
 export function classify(input: ClassifyInput): Observation {
-  const { psi, n, minSamples, warning, critical, floor, hasBaseline } = input;
+  const { score, n, minSamples, warning, critical, floor, hasBaseline } = input;
+  const name = input.scoreName ?? 'PSI';
   if (!hasBaseline)
     return {
-      status: 'Unknown',
-      message:
-        'the model carries no baseline confidence histogram (sentiment_baseline_confidence_ratio is absent)',
+      status: 'NoBaseline',
+      message: `the model carries no baseline for this signal${input.baselineSeries ? ` (${input.baselineSeries} is absent)` : ''}`,
     };
   if (!(n >= minSamples))
     return {
       status: 'InsufficientData',
       message: `${Math.round(n)} predictions in the window, fewer than minSamples ${minSamples}`,
     };
-  if (psi === undefined || !Number.isFinite(psi))
-    return { status: 'Unknown', message: 'PSI could not be computed from the histograms' };
+  if (score === undefined || !Number.isFinite(score))
+    return { status: 'Unknown', message: `${name} could not be computed from the window` };
   const warnAt = Math.max(warning, floor);
   const criticalAt = Math.max(critical, floor);
   const lifted =
     floor > warning ? ` (thresholds lifted to the noise floor ${fmt(floor)} for n=${Math.round(n)})` : '';
-  if (psi > criticalAt)
+  if (score > criticalAt)
     return {
       status: 'Drifted',
-      message: `PSI ${fmt(psi)} is above the critical threshold ${fmt(criticalAt)}${lifted}`,
+      message: `${name} ${fmt(score)} is above the critical threshold ${fmt(criticalAt)}${lifted}`,
     };
-  if (psi >= warnAt)
+  if (score >= warnAt)
     return {
       status: 'Warning',
-      message: `PSI ${fmt(psi)} is at or above the warning threshold ${fmt(warnAt)}${lifted}`,
+      message: `${name} ${fmt(score)} is at or above the warning threshold ${fmt(warnAt)}${lifted}`,
     };
   return {
     status: 'Healthy',
-    message: `PSI ${fmt(psi)} is below the warning threshold ${fmt(warnAt)}${lifted}`,
+    message: `${name} ${fmt(score)} is below the warning threshold ${fmt(warnAt)}${lifted}`,
   };
 }
 
@@ -67,37 +72,33 @@ export function classify(input: ClassifyInput): Observation {
 export const CONFIRMATIONS = 2;
 
 export interface DriftState {
-  /** The reported status; undefined before the first evaluation. */
-  status?: DriftStatusValue;
-  /** A different status seen on the latest evaluation(s), not yet confirmed. */
-  pending?: DriftStatusValue;
+  /** The reported state; undefined before the first evaluation. */
+  status?: SignalState;
+  /** A different state seen on the latest evaluation(s), not yet confirmed. */
+  pending?: SignalState;
   /** How many consecutive evaluations agreed on `pending`. */
   pendingCount?: number;
 }
 
 export interface NextState {
-  status: DriftStatusValue;
-  pending?: DriftStatusValue;
+  status: SignalState;
+  pending?: SignalState;
   pendingCount?: number;
   /** The reported status changed on this evaluation (write it, emit an Event). */
   transitioned: boolean;
 }
 
-/** Healthy < Warning < Drifted; InsufficientData and Unknown are statements about the evidence. */
-const SEVERITY: Partial<Record<DriftStatusValue, number>> = { Healthy: 0, Warning: 1, Drifted: 2 };
+/** Healthy < Warning < Drifted; InsufficientData, Unknown and NoBaseline are statements about the evidence. */
+const SEVERITY: Partial<Record<SignalState, number>> = { Healthy: 0, Warning: 1, Drifted: 2 };
 
 /**
  * The status two consecutive observations agree on, seen from the reported one, or undefined.
  * Equal observations agree. Two verdicts on the same side of a reported verdict agree on the one
  * nearer to it: from Healthy, Drifted then Warning agree that it is at least Warning, so PSI
  * oscillating around the critical threshold still leaves Healthy. From a status that is not a
- * verdict (none, InsufficientData, Unknown), Warning and Drifted agree on Warning.
+ * verdict (none, InsufficientData, Unknown, NoBaseline), Warning and Drifted agree on Warning.
  */
-function agreed(
-  reported: DriftStatusValue | undefined,
-  a: DriftStatusValue,
-  b: DriftStatusValue,
-): DriftStatusValue | undefined {
+function agreed(reported: SignalState | undefined, a: SignalState, b: SignalState): SignalState | undefined {
   if (a === b) return a;
   const sa = SEVERITY[a];
   const sb = SEVERITY[b];
@@ -113,14 +114,14 @@ function agreed(
  * Hysteresis. A change of the reported status needs CONFIRMATIONS consecutive evaluations that agree
  * (see `agreed`); one that agrees with the reported status clears what was pending.
  *
- * - The first evaluation ever (no reported status) sets Healthy, InsufficientData or Unknown at once:
+ * - The first evaluation ever (no reported status) sets Healthy, InsufficientData, Unknown or NoBaseline at once:
  *   they raise no alarm, and the resource should say something from the start. Warning or Drifted is
  *   not trusted on one window: the status is Unknown with the alarm pending until it is confirmed.
  * - Unknown because Prometheus failed goes through the same rule: one failed query keeps a Drifted
  *   model Drifted (the caller says in the message that the last query failed); a second consecutive
  *   failure reports Unknown. Likewise a recovery needs two good evaluations.
  */
-export function nextState(prev: DriftState | undefined, observed: DriftStatusValue): NextState {
+export function nextState(prev: DriftState | undefined, observed: SignalState): NextState {
   const reported = prev?.status;
   if (reported === undefined) {
     if (SEVERITY[observed] === undefined || observed === 'Healthy')

@@ -1,28 +1,40 @@
 // Evaluates drift for every tracked SentimentModel on its own interval, away from the reconcile path:
-// Prometheus being slow or down never delays the children. Each evaluation queries Prometheus, runs
-// the pure assessment and the hysteresis, updates the operator's drift metrics, and publishes a
-// report. A report replaces the previous one only when the status changes or the score moves by more
-// than `scoreTolerance`; only then is the model queued, so the reconciler writes the status (and the
-// annotations) at transitions, not on every evaluation.
+// Prometheus being slow or down never delays the children. Each evaluation queries Prometheus for
+// every enabled signal, runs the pure assessment (assess.ts) and the per-signal hysteresis with the
+// combination rule (combine.ts), updates the operator's drift metrics, and publishes a report. A
+// report replaces the previous one only when the status or a signal's state changes or a score moves
+// by more than `scoreTolerance`; only then is the model queued, so the reconciler writes the status
+// (and the annotations) at transitions, not on every evaluation.
+import type { DriftSignal, HistogramSignal } from '@sentiment-operator/contract';
 import type { Logger } from 'winston';
-import type { DriftSpec, DriftStatus, DriftStatusValue, SentimentModel } from '../api/types';
+import type {
+  DriftSignalStatus,
+  DriftSpec,
+  DriftStatus,
+  DriftStatusValue,
+  SentimentModel,
+} from '../api/types';
 import type { OperatorMetrics } from '../observability/metrics';
 import { parseDuration } from '../options';
-import { assess, type Assessment, type WindowData } from './assess';
+import { assess, failedAssessment, type Assessment, type HistogramWindow, type WindowData } from './assess';
 import type { CumulativeBucket } from './bins';
-import { nextState, type DriftState } from './classify';
+import type { DriftState } from './classify';
+import { combine, resumedStates, sameSignalStates } from './combine';
 import {
   baselinePositiveRateQuery,
   baselineRatioQuery,
   baselineSamplesQuery,
-  confidenceBucketsQuery,
+  histogramBucketsQuery,
   predictionsByLabelQuery,
   type ModelSeries,
 } from './promql';
+import { enabledSignals, isHistogramSignal } from './signals';
 import { MAX_MESSAGE_CHARS, PrometheusError, instantQuery, truncateText, type Sample } from './prometheus';
 
 /** Room left in an event for the reconciler's words before the drift message. */
 const EVENT_PREFIX_CHARS = 96;
+/** A signal's message in status.drift.signals: its own verdict, shorter than the model's message. */
+const SIGNAL_MESSAGE_CHARS = 512;
 
 /** The drift message of a model whose own Prometheus URL the operator does not allow. */
 export const FORBIDDEN_URL_MESSAGE =
@@ -64,7 +76,8 @@ interface Target {
   dueAt: number;
   failures: number;
   running: boolean;
-  state: DriftState;
+  /** Each enabled signal's hysteresis state. */
+  states: Map<DriftSignal, DriftState>;
   published?: DriftReport;
 }
 
@@ -85,7 +98,15 @@ export function driftCondition(status: DriftStatusValue, message: string): Drift
   }
 }
 
-/** Whether `next` is worth a write over `published`. */
+const movedBeyond = (a: number | undefined, b: number | undefined, tolerance: number): boolean =>
+  (a === undefined) !== (b === undefined) ||
+  (a !== undefined && b !== undefined && Math.abs(a - b) > tolerance);
+
+/**
+ * Whether `next` is worth a write over `published`: another status, another state or threshold of a
+ * signal, a signal enabled or disabled, or a score (the model's or a signal's) that appeared,
+ * disappeared or moved by more than `tolerance`.
+ */
 export function significant(
   published: DriftReport | undefined,
   next: DriftReport,
@@ -95,8 +116,10 @@ export function significant(
   const a = published.drift;
   const b = next.drift;
   if (a.status !== b.status) return true;
-  if ((a.score === undefined) !== (b.score === undefined)) return true;
-  return a.score !== undefined && b.score !== undefined && Math.abs(a.score - b.score) > tolerance;
+  if (movedBeyond(a.score, b.score, tolerance)) return true;
+  if (!sameSignalStates(a.signals, b.signals)) return true;
+  const before = new Map((a.signals ?? []).map((s) => [s.name, s.score]));
+  return (b.signals ?? []).some((s) => movedBeyond(before.get(s.name), s.score, tolerance));
 }
 
 function buckets(samples: Sample[]): CumulativeBucket[] {
@@ -161,7 +184,6 @@ export class DriftEvaluator {
       if (changed) existing.dueAt = 0;
       return;
     }
-    const reported = sm.status?.drift?.status;
     this.targets.set(key, {
       key,
       series: { namespace: sm.metadata.namespace, model: sm.metadata.name },
@@ -172,7 +194,7 @@ export class DriftEvaluator {
       dueAt: 0,
       failures: 0,
       running: false,
-      state: reported ? { status: reported } : {},
+      states: resumedStates(sm.status?.drift),
     });
   }
 
@@ -214,11 +236,10 @@ export class DriftEvaluator {
     try {
       if (target.forbidden) throw new PrometheusError(FORBIDDEN_URL_MESSAGE);
       if (down && down.until > Date.now()) throw new PrometheusError(down.message);
-      assessment = assess(await this.fetch(url, series, spec.window), spec);
+      assessment = assess(await this.fetch(url, series, spec), spec);
       this.unreachable.delete(url);
-      this.options.metrics.countDriftEvaluation(
-        assessment.status === 'InsufficientData' ? 'insufficient_data' : 'ok',
-      );
+      const insufficient = assessment.signals.some((s) => s.status === 'InsufficientData');
+      this.options.metrics.countDriftEvaluation(insufficient ? 'insufficient_data' : 'ok');
     } catch (error) {
       if (!(error instanceof PrometheusError) && !(error instanceof RangeError)) {
         this.log.error('drift evaluation failed unexpectedly', {
@@ -237,7 +258,7 @@ export class DriftEvaluator {
         const untilMs = Math.min(30_000, this.retryBaseMs * 2 ** (failures - 1));
         this.unreachable.set(url, { until: Date.now() + untilMs, message, failures });
       }
-      assessment = { status: 'Unknown', message, samples: 0, floor: Infinity };
+      assessment = failedAssessment(spec, message);
       this.options.metrics.countDriftEvaluation('error');
     }
     if (!this.targets.has(target.key)) return; // forgotten while the queries ran
@@ -246,34 +267,30 @@ export class DriftEvaluator {
     const retryMs = Math.min(target.intervalMs, this.retryBaseMs * 2 ** Math.max(0, target.failures - 1));
     target.dueAt = Date.now() + (failed ? retryMs : target.intervalMs);
 
-    const previous = target.state.status;
-    const next = nextState(target.state, assessment.status);
-    target.state = { status: next.status, pending: next.pending, pendingCount: next.pendingCount };
-    this.options.metrics.setDrift(series.namespace, series.model, next.status, assessment.score);
-    if (next.transitioned) {
+    const previous = target.published?.drift.status;
+    const previousSignals = target.published?.drift.signals;
+    const step = combine(assessment, target.states);
+    target.states = step.states;
+    this.options.metrics.setDrift(series.namespace, series.model, step.status, step.score, step.signals);
+    if (previous !== step.status || !sameSignalStates(previousSignals, step.signals)) {
       this.log.info('drift status changed', {
         namespace: series.namespace,
         sentimentmodel: series.model,
         from: previous ?? 'none',
-        to: next.status,
-        score: round4(assessment.score),
+        to: step.status,
+        score: round4(step.score),
         samples: Math.round(assessment.samples),
+        signals: Object.fromEntries(step.signals.map((s) => [s.name, s.state])),
       });
     }
 
-    const held = next.status !== assessment.status;
-    // status.drift.message and the condition: at most 1 KiB less room for what the reconciler's
-    // event puts before it ("drift status Warning -> Drifted (PSI 0.5790): "), so the event fits too
-    const message = truncateText(
-      held
-        ? `${assessment.message}; the status stays ${next.status} until the next evaluation agrees`
-        : assessment.message,
-      MAX_MESSAGE_CHARS - EVENT_PREFIX_CHARS,
-    );
+    // status.drift.message and the condition: at most 1 KiB less room for what the reconciler's event
+    // puts before it ("drift status Warning -> Drifted (PSI 0.5790): "), so the event fits too
+    const message = truncateText(step.message, MAX_MESSAGE_CHARS - EVENT_PREFIX_CHARS);
     const report: DriftReport = {
       drift: {
-        status: next.status,
-        score: round4(assessment.score),
+        status: step.status,
+        score: round4(step.score),
         jsDistance: round4(assessment.jsDistance),
         meanConfidence: round4(assessment.meanConfidence),
         positiveRate: round4(assessment.positiveRate),
@@ -282,8 +299,9 @@ export class DriftEvaluator {
         window: spec.window,
         lastEvaluated: rfc3339(new Date()),
         message,
+        signals: step.signals.map(roundSignal),
       },
-      condition: driftCondition(next.status, message),
+      condition: driftCondition(step.status, message),
     };
     for (const field of Object.keys(report.drift) as (keyof DriftStatus)[]) {
       if (report.drift[field] === undefined) delete report.drift[field];
@@ -294,23 +312,50 @@ export class DriftEvaluator {
     }
   }
 
-  private async fetch(url: string, series: ModelSeries, window: string): Promise<WindowData> {
+  /** The answers for the enabled signals of `spec`; the baselines of every signal come in one query. */
+  private async fetch(url: string, series: ModelSeries, spec: DriftSpec): Promise<WindowData> {
     const q = (query: string): Promise<Sample[]> =>
       instantQuery(url, query, this.queryTimeoutMs, this.options.maxResponseBytes);
-    const [live, baseline, labels, positiveRate, samples] = await Promise.all([
-      q(confidenceBucketsQuery(series, window)),
-      q(baselineRatioQuery(series)),
-      q(predictionsByLabelQuery(series, window)),
+    const histogramSignals = enabledSignals(spec)
+      .map((s) => s.signal)
+      .filter(isHistogramSignal);
+    const [lives, baseline, labels, positiveRate, samples] = await Promise.all([
+      Promise.all(histogramSignals.map((signal) => q(histogramBucketsQuery(signal, series, spec.window)))),
+      histogramSignals.length > 0 ? q(baselineRatioQuery(series)) : Promise.resolve([]),
+      q(predictionsByLabelQuery(series, spec.window)),
       q(baselinePositiveRateQuery(series)),
       q(baselineSamplesQuery(series)),
     ]);
+    const histograms: Partial<Record<HistogramSignal, HistogramWindow>> = {};
+    histogramSignals.forEach((signal, i) => {
+      histograms[signal] = {
+        buckets: buckets(lives[i]),
+        baseline: buckets(baseline.filter((s) => s.labels.signal === signal)),
+      };
+    });
     const count = (label: string): number => labels.find((s) => s.labels.label === label)?.value ?? 0;
     return {
-      buckets: buckets(live),
-      baseline: buckets(baseline),
+      histograms,
       baselineSamples: samples[0]?.value,
       labels: labels.length > 0 ? { negative: count('negative'), positive: count('positive') } : undefined,
       baselinePositiveRate: positiveRate[0]?.value,
     };
   }
+}
+
+/** A signal's entry as status.drift.signals holds it: figures to 4 decimals, no empty fields. */
+function roundSignal(s: DriftSignalStatus): DriftSignalStatus {
+  const out: DriftSignalStatus = {
+    name: s.name,
+    state: s.state,
+    score: round4(s.score),
+    warningThreshold: s.warningThreshold,
+    criticalThreshold: s.criticalThreshold,
+    samples: s.samples === undefined ? undefined : Math.round(s.samples),
+    message: s.message === undefined ? undefined : truncateText(s.message, SIGNAL_MESSAGE_CHARS),
+  };
+  for (const field of Object.keys(out) as (keyof DriftSignalStatus)[]) {
+    if (out[field] === undefined) delete out[field];
+  }
+  return out;
 }

@@ -80,15 +80,39 @@ export function chiSquareQuantile(probability: number, k: number): number {
   return (low + high) / 2;
 }
 
-const FLOOR_CHI_SQUARE = chiSquareQuantile(FLOOR_QUANTILE, BIN_COUNT - 1);
+/** χ²₀.₉₉₉ by degrees of freedom: only a handful of bin counts ever occur, each computed once. */
+const floorQuantiles = new Map<number, number>();
+function floorChiSquare(degrees: number): number {
+  let q = floorQuantiles.get(degrees);
+  if (q === undefined) {
+    q = chiSquareQuantile(FLOOR_QUANTILE, degrees);
+    floorQuantiles.set(degrees, q);
+  }
+  return q;
+}
 
 /**
- * PSI that n live and m baseline observations of one distribution exceed with probability
- * 1 − FLOOR_QUANTILE: (1/n + 1/m)·χ²₀.₉₉₉(B − 1), 31.26·(1/n + 1/m) for 12 bins. m is Infinity when
- * the baseline's size is unknown (then only the live sample's noise counts); n = 0 gives Infinity.
+ * PSI that n live and m baseline observations of one distribution over `bins` bins exceed with
+ * probability 1 − FLOOR_QUANTILE: (1/n + 1/m)·χ²₀.₉₉₉(B − 1), 31.26·(1/n + 1/m) for the 12 bins of
+ * confidence and inputTokens, 27.88·(1/n + 1/m) for the 10 of unknownTokens. m is Infinity when the
+ * baseline's size is unknown (then only the live sample's noise counts); n = 0 gives Infinity.
  */
-export function noiseFloor(n: number, m = Infinity): number {
+export function noiseFloor(n: number, m = Infinity, bins: number = BIN_COUNT): number {
   if (!(n > 0)) return Infinity;
   const baselineTerm = m > 0 ? 1 / m : 0;
-  return (1 / n + baselineTerm) * FLOOR_CHI_SQUARE;
+  return (1 / n + baselineTerm) * floorChiSquare(bins - 1);
+}
+
+/**
+ * The same floor for the positive-rate signal, |p̂ − q|: live share p̂ of n predictions against the
+ * baseline share q of m. Under no change p̂ − q is about normal with variance q(1 − q)(1/n + 1/m), and
+ * its square over that variance is χ² with 1 degree of freedom (PSI over two bins is the same
+ * statistic), so the floor is √(χ²₀.₉₉₉(1)·q(1 − q)·(1/n + 1/m)) = 3.29 standard deviations:
+ * 0.074 at n = 500, q = ½, m unknown.
+ */
+export function proportionNoiseFloor(n: number, q: number, m = Infinity): number {
+  if (!(n > 0)) return Infinity;
+  const baselineTerm = m > 0 ? 1 / m : 0;
+  const p = Math.min(1, Math.max(0, q));
+  return Math.sqrt(floorChiSquare(1) * p * (1 - p) * (1 / n + baselineTerm));
 }

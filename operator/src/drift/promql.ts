@@ -1,7 +1,7 @@
 // The PromQL the drift evaluator sends for one SentimentModel. The series come from every replica of
 // the model server; the scrape config (ServiceMonitor) adds `namespace`, the server itself `model`.
 
-import { SERVER_METRICS } from '@sentiment-operator/contract';
+import { HISTOGRAM_SIGNALS, SERVER_METRICS, type HistogramSignal } from '@sentiment-operator/contract';
 
 /** The model server's metric names, from the contract both sides import (docs/metrics.md). */
 export const SERVER_METRIC_NAMES = SERVER_METRICS;
@@ -33,14 +33,23 @@ function selector({ namespace, model }: ModelSeries): string {
   return `{namespace=${quoteLabelValue(namespace)},model=${quoteLabelValue(model)}}`;
 }
 
-/** Live confidence histogram over the window, summed over replicas: one sample per `le`. */
-export function confidenceBucketsQuery(series: ModelSeries, window: string): string {
-  return `sum by (le) (increase(${SERVER_METRIC_NAMES.confidence}_bucket${selector(series)}${rangeSelector(window)}))`;
+/** A histogram signal's live histogram over the window, summed over replicas: one sample per `le`. */
+export function histogramBucketsQuery(signal: HistogramSignal, series: ModelSeries, window: string): string {
+  const metric = HISTOGRAM_SIGNALS[signal].metric;
+  return `sum by (le) (increase(${metric}_bucket${selector(series)}${rangeSelector(window)}))`;
 }
 
-/** Baseline cumulative ratios; every replica serves the same file, max picks one. */
+/** Live confidence histogram over the window, summed over replicas: one sample per `le`. */
+export function confidenceBucketsQuery(series: ModelSeries, window: string): string {
+  return histogramBucketsQuery('confidence', series, window);
+}
+
+/**
+ * Baseline cumulative ratios of every histogram signal at once, one sample per (`signal`, `le`);
+ * every replica serves the same file, max picks one. A signal without a baseline has no samples.
+ */
 export function baselineRatioQuery(series: ModelSeries): string {
-  return `max by (le) (${SERVER_METRIC_NAMES.baselineRatio}${selector(series)})`;
+  return `max by (signal, le) (${SERVER_METRIC_NAMES.baselineRatio}${selector(series)})`;
 }
 
 /** Predictions per label over the window, summed over replicas. */

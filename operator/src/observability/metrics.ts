@@ -1,9 +1,10 @@
-// The operator's metrics on its own prom-client registry. The first four names are the public contract
-// that alerts and dashboards query (docs/metrics.md); the rest are for operating the operator and for
-// the benchmark. Every name is defined here once and imported elsewhere.
+// The operator's metrics on its own prom-client registry. The reconcile and drift names are the public
+// contract that alerts and dashboards query (docs/metrics.md); the rest are for operating the operator
+// and for the benchmark. Every name is defined here once and imported elsewhere.
+import { DRIFT_SIGNALS, type DriftSignal } from '@sentiment-operator/contract';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { DRIFT_STATUSES } from '../api/schema';
-import type { DriftStatusValue } from '../api/types';
+import type { DriftStatusValue, SignalState } from '../api/types';
 import { RECONCILE_ERROR_LABELS, type ReconcileErrorLabel } from '../controller/error-policy';
 import type { WatchLifecycleEvent } from '../controller/informer';
 
@@ -13,6 +14,7 @@ export const OPERATOR_METRICS = {
   reconcileErrors: 'sentimentops_reconcile_errors_total',
   driftScore: 'sentimentops_drift_score',
   driftStatus: 'sentimentops_drift_status',
+  driftSignalStatus: 'sentimentops_drift_signal_status',
   workqueueDepth: 'sentimentops_workqueue_depth',
   workqueueRetries: 'sentimentops_workqueue_retries_total',
   leader: 'sentimentops_leader',
@@ -43,8 +45,11 @@ export class OperatorMetrics {
   private readonly reconciles: Counter<'result'>;
   private readonly reconcileDuration: Histogram;
   private readonly reconcileErrors: Counter<'reason'>;
-  private readonly driftScore: Gauge<'namespace' | 'sentimentmodel'>;
+  private readonly driftScore: Gauge<'namespace' | 'sentimentmodel' | 'signal'>;
   private readonly driftStatus: Gauge<'namespace' | 'sentimentmodel' | 'status'>;
+  private readonly driftSignalStatus: Gauge<'namespace' | 'sentimentmodel' | 'signal' | 'status'>;
+  /** The state each model's signal series carries, so a change removes the old series. */
+  private readonly signalStates = new Map<string, Map<DriftSignal, SignalState>>();
   private readonly queueDepth: Gauge;
   private readonly retries: Counter;
   private readonly leader: Gauge;
@@ -81,14 +86,22 @@ export class OperatorMetrics {
     for (const reason of RECONCILE_ERROR_LABELS) this.reconcileErrors.inc({ reason }, 0);
     this.driftScore = new Gauge({
       name: OPERATOR_METRICS.driftScore,
-      help: 'Population Stability Index of the live prediction confidence against the baseline',
-      labelNames: ['namespace', 'sentimentmodel'],
+      help:
+        'Drift score of each SentimentModel at the last evaluation: with signal, the score of that signal (PSI; for positiveRate the ' +
+        'difference of the positive shares); without signal, the highest PSI (status.drift.score)',
+      labelNames: ['namespace', 'sentimentmodel', 'signal'],
       registers,
     });
     this.driftStatus = new Gauge({
       name: OPERATOR_METRICS.driftStatus,
       help: `Drift status of each SentimentModel: 1 for the current one of ${DRIFT_STATUSES.join(', ')}`,
       labelNames: ['namespace', 'sentimentmodel', 'status'],
+      registers,
+    });
+    this.driftSignalStatus = new Gauge({
+      name: OPERATOR_METRICS.driftSignalStatus,
+      help: 'Confirmed state of each enabled drift signal of each SentimentModel: one series per signal, value 1, its state in status',
+      labelNames: ['namespace', 'sentimentmodel', 'signal', 'status'],
       registers,
     });
     this.queueDepth = new Gauge({
@@ -159,12 +172,41 @@ export class OperatorMetrics {
     this.reconcileDuration.observe(seconds);
   }
 
-  /** Records a model's drift; an undefined score (no evaluation yet, too few samples) drops the score series. */
-  setDrift(namespace: string, name: string, status: DriftStatusValue, score: number | undefined): void {
+  /**
+   * Records a model's drift: its status, its score (the highest PSI; undefined drops the series) and
+   * each enabled signal's score and state. A signal that is not in `signals` (disabled) or has no
+   * score loses its series.
+   */
+  setDrift(
+    namespace: string,
+    name: string,
+    status: DriftStatusValue,
+    score: number | undefined,
+    signals: readonly { name: DriftSignal; state: SignalState; score?: number }[] = [],
+  ): void {
     const model = { namespace, sentimentmodel: name };
     if (score === undefined || !Number.isFinite(score)) this.driftScore.remove(model);
     else this.driftScore.set(model, score);
     for (const s of DRIFT_STATUSES) this.driftStatus.set({ ...model, status: s }, s === status ? 1 : 0);
+
+    const key = `${namespace}/${name}`;
+    const before = this.signalStates.get(key) ?? new Map<DriftSignal, SignalState>();
+    const after = new Map<DriftSignal, SignalState>();
+    for (const s of signals) {
+      const labels = { ...model, signal: s.name };
+      if (s.score === undefined || !Number.isFinite(s.score)) this.driftScore.remove(labels);
+      else this.driftScore.set(labels, s.score);
+      const old = before.get(s.name);
+      if (old !== undefined && old !== s.state) this.driftSignalStatus.remove({ ...labels, status: old });
+      this.driftSignalStatus.set({ ...labels, status: s.state }, 1);
+      after.set(s.name, s.state);
+    }
+    for (const [signal, state] of before) {
+      if (after.has(signal)) continue;
+      this.driftScore.remove({ ...model, signal });
+      this.driftSignalStatus.remove({ ...model, signal, status: state });
+    }
+    this.signalStates.set(key, after);
   }
 
   /** Drops a deleted model's drift series, so dashboards stop showing it. */
@@ -172,6 +214,11 @@ export class OperatorMetrics {
     const model = { namespace, sentimentmodel: name };
     this.driftScore.remove(model);
     for (const status of DRIFT_STATUSES) this.driftStatus.remove({ ...model, status });
+    const key = `${namespace}/${name}`;
+    for (const signal of DRIFT_SIGNALS) this.driftScore.remove({ ...model, signal });
+    for (const [signal, state] of this.signalStates.get(key) ?? [])
+      this.driftSignalStatus.remove({ ...model, signal, status: state });
+    this.signalStates.delete(key);
   }
 
   countReconcileError(reason: ReconcileErrorLabel): void {

@@ -16,6 +16,7 @@ function fields(schema: JSONSchema, at: string): [string, JSONSchema][] {
     if (child.items) out.push(...fields(child.items, `${at}.${name}[]`));
     if (typeof child.additionalProperties === 'object') {
       out.push([`${at}.${name}{}`, child.additionalProperties]);
+      out.push(...fields(child.additionalProperties, `${at}.${name}{}`));
     }
   }
   return out;
@@ -88,6 +89,38 @@ describe('the SentimentModel CRD', () => {
     const spec = schema.properties!.spec;
     assert.ok(spec.properties!.model.properties!.uri.maxLength);
     assert.ok(spec.properties!.resources.properties!.requests.maxProperties);
+    assert.equal(spec.properties!.drift.properties!.signals.maxProperties, 4);
+  });
+
+  it('takes spec.drift.signals as a map keyed by signal, whose keys and thresholds CEL checks', () => {
+    const drift = schema.properties!.spec.properties!.drift;
+    const signals = drift.properties!.signals;
+    assert.equal(signals.type, 'object');
+    assert.deepEqual(Object.keys((signals.additionalProperties as JSONSchema).properties ?? {}), [
+      'enabled',
+      'warningThreshold',
+      'criticalThreshold',
+    ]);
+    const rules = (signals['x-kubernetes-validations'] ?? []).map((r) => r.rule);
+    assert.ok(
+      rules.some((r) => r.includes("k in ['confidence', 'inputTokens', 'unknownTokens', 'positiveRate']")),
+    );
+    assert.ok((drift['x-kubernetes-validations'] ?? []).some((r) => r.fieldPath === '.signals'));
+  });
+
+  it('keeps status.drift.signals a list map keyed by name', () => {
+    const signals = schema.properties!.status.properties!.drift.properties!.signals;
+    assert.equal(signals['x-kubernetes-list-type'], 'map');
+    assert.deepEqual(signals['x-kubernetes-list-map-keys'], ['name']);
+    assert.deepEqual(signals.items?.required, ['name', 'state', 'warningThreshold', 'criticalThreshold']);
+    assert.deepEqual(signals.items?.properties?.state.enum, [
+      'Healthy',
+      'Warning',
+      'Drifted',
+      'InsufficientData',
+      'Unknown',
+      'NoBaseline',
+    ]);
   });
 
   it('is committed up to date in crds/ and docs/ (run make manifests when this fails)', async function () {

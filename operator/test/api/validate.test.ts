@@ -167,6 +167,88 @@ describe('spec validation and defaulting', () => {
       ]);
     });
 
+    describe('spec.drift.signals', () => {
+      const drift = (d: Record<string, unknown>) => ({ model: FILE_MODEL, drift: d });
+      const issues = (d: Record<string, unknown>) =>
+        validateSpec(drift(d)).errors.map((e) => `${e.path}: ${e.message}`);
+
+      it('defaults to no entry (every signal enabled) and fills enabled in an entry', () => {
+        assert.equal(defaultSpec({ model: FILE_MODEL }).drift.signals, undefined);
+        const spec = defaultSpec(drift({ signals: { unknownTokens: { criticalThreshold: 0.4 } } }));
+        assert.deepEqual(spec.drift.signals, { unknownTokens: { enabled: true, criticalThreshold: 0.4 } });
+      });
+
+      it('accepts overrides that keep each pair in order, a missing threshold being the default', () => {
+        for (const d of [
+          {
+            signals: {
+              unknownTokens: { warningThreshold: 0.2, criticalThreshold: 0.4 },
+              positiveRate: { enabled: false },
+            },
+          },
+          {
+            warningThreshold: 0.05,
+            criticalThreshold: 0.4,
+            signals: { confidence: { warningThreshold: 0.3 } },
+          },
+          { signals: { positiveRate: { warningThreshold: 0.05, criticalThreshold: 1 } } },
+          {
+            signals: {
+              confidence: { enabled: false },
+              inputTokens: { enabled: false },
+              unknownTokens: { enabled: false },
+            },
+          },
+        ])
+          assert.deepEqual(issues(d), [], JSON.stringify(d));
+      });
+
+      it('rejects a key that is not a signal', () => {
+        assert.deepEqual(issues({ signals: { unknownToken: {} } }), [
+          'spec.drift.signals: drift.signals takes the signals confidence, inputTokens, unknownTokens, positiveRate only',
+        ]);
+        assert.deepEqual(paths(drift({ signals: { a: {}, b: {}, c: {}, d: {}, e: {} } })), [
+          'spec.drift.signals',
+        ]);
+      });
+
+      it('rejects a signal whose warning threshold is not below its critical one, defaults included', () => {
+        const pairs =
+          /^spec\.drift\.signals: each drift signal's warningThreshold must be less than its criticalThreshold/;
+        assert.match(issues({ signals: { confidence: { warningThreshold: 0.3 } } }).join(), pairs);
+        assert.match(issues({ signals: { positiveRate: { criticalThreshold: 0.1 } } }).join(), pairs);
+        assert.match(
+          issues({ signals: { inputTokens: { warningThreshold: 0.5, criticalThreshold: 0.5 } } }).join(),
+          pairs,
+        );
+      });
+
+      it('bounds the thresholds: 0 to 10, at most 1 for the positive rate', () => {
+        assert.deepEqual(paths(drift({ signals: { inputTokens: { warningThreshold: -1 } } })), [
+          'spec.drift.signals.inputTokens.warningThreshold',
+        ]);
+        assert.deepEqual(paths(drift({ signals: { inputTokens: { criticalThreshold: 11 } } })), [
+          'spec.drift.signals.inputTokens.criticalThreshold',
+        ]);
+        assert.deepEqual(
+          issues({ signals: { positiveRate: { warningThreshold: 1.5, criticalThreshold: 2 } } }),
+          [
+            'spec.drift.signals: drift.signals.positiveRate thresholds are differences of two shares, at most 1',
+          ],
+        );
+      });
+
+      it('keeps at least one signal enabled', () => {
+        const off = { enabled: false };
+        assert.deepEqual(
+          issues({ signals: { confidence: off, inputTokens: off, unknownTokens: off, positiveRate: off } }),
+          [
+            'spec.drift.signals: drift.signals must leave at least one signal enabled; set drift.enabled to false to turn drift detection off',
+          ],
+        );
+      });
+    });
+
     it('requires a name that can name a Service', () => {
       assert.deepEqual(paths({ model: FILE_MODEL }, 'imdb.v2'), ['metadata.name']);
       assert.deepEqual(paths({ model: FILE_MODEL }, `m${'x'.repeat(63)}`), ['metadata.name']);
@@ -179,7 +261,19 @@ describe('spec validation and defaulting', () => {
       const more = validateSpec({
         model: { uri: 'http://u:p@x/y.onnx', sha256: SHA, caConfigMap: { name: 'ca' } },
       });
-      for (const issue of [...result.errors, ...more.errors])
+      const off = { enabled: false };
+      const signals = [
+        {
+          signals: {
+            x: {},
+            confidence: { warningThreshold: 0.3 },
+            positiveRate: { warningThreshold: 1.5, criticalThreshold: 2 },
+          },
+        },
+        { signals: { confidence: off, inputTokens: off, unknownTokens: off, positiveRate: off } },
+      ].flatMap((drift) => validateSpec({ model: FILE_MODEL, drift }).errors);
+      assert.equal(signals.length, 4);
+      for (const issue of [...result.errors, ...more.errors, ...signals])
         assert.ok(crd.includes(issue.message), issue.message);
     });
   });

@@ -3,13 +3,18 @@
 // says. The error policy that decides the retry of a failed reconcile is tested alongside.
 import { strict as assert } from 'node:assert';
 import winston from 'winston';
-import type { SentimentModel } from '../../src/api/types';
+import type { DriftSignal } from '@sentiment-operator/contract';
+import type { SentimentModel, SignalState } from '../../src/api/types';
 import { operatorConfig } from '../../src/config';
 import { DEPLOYMENT, SERVICE, type KubeObject } from '../../src/controller/children';
 import { APPLIED_HASH_ANNOTATION } from '../../src/controller/diff';
 import { errorPolicy } from '../../src/controller/error-policy';
 import { EventRecorder } from '../../src/controller/events';
 import { CapabilityCache, PROBLEM_RECHECK_MS, Reconciler } from '../../src/controller/reconciler';
+import type { SignalAssessment } from '../../src/drift/assess';
+import type { DriftState } from '../../src/drift/classify';
+import { combine } from '../../src/drift/combine';
+import { driftCondition, type DriftEvaluator, type DriftReport } from '../../src/drift/evaluator';
 import { FakeKube, apiError } from '../support/fake-kube';
 import { basicModel } from './basic-sample';
 
@@ -219,6 +224,142 @@ describe('Reconciler.reconcile scenarios', () => {
     const before = kube.writes().length;
     assert.deepEqual(await reconcile(), {});
     assert.deepEqual(kube.writes().slice(before), [], 'a deleted model gets no writes');
+  });
+});
+
+/**
+ * Drift reports as the evaluator publishes them, made by the real combination rule from the signals'
+ * observations (evaluator.ts does the same after querying Prometheus).
+ */
+class DriftReports {
+  private states = new Map<DriftSignal, DriftState>();
+  current: DriftReport | undefined;
+
+  observe(...signals: [DriftSignal, SignalState, number][]): void {
+    const observed: SignalAssessment[] = signals.map(([signal, status, score]) => ({
+      signal,
+      status,
+      score,
+      message: `${signal} observed ${status}`,
+      samples: 1000,
+      floor: 0.05,
+      warningThreshold: 0.1,
+      criticalThreshold: signal === 'positiveRate' ? 0.2 : 0.25,
+    }));
+    const step = combine({ signals: observed, samples: 1000 }, this.states);
+    this.states = step.states;
+    this.current = {
+      drift: { status: step.status, score: step.score, message: step.message, signals: step.signals },
+      condition: driftCondition(step.status, step.message),
+    };
+  }
+
+  /** What the reconciler sees of the evaluator. */
+  evaluator(): DriftEvaluator {
+    return {
+      track: () => undefined,
+      forget: () => undefined,
+      report: () => this.current,
+    } as unknown as DriftEvaluator;
+  }
+}
+
+describe('Reconciler.reconcile drift scenarios', () => {
+  function driftWorld() {
+    const kube = new FakeKube();
+    const sm = kube.addModel(basicModel());
+    const reports = new DriftReports();
+    const reconciler = new Reconciler(
+      kube,
+      operatorConfig(),
+      new CapabilityCache(kube),
+      new EventRecorder(kube, silent, 'test'),
+      silent,
+      reports.evaluator(),
+    );
+    const reconcile = () => reconciler.reconcile(sm.metadata.namespace, sm.metadata.name);
+    const stored = () => kube.model(sm.metadata.namespace, sm.metadata.name);
+    return { kube, reports, reconcile, stored };
+  }
+  const drift = (kube: FakeKube) => kube.events.filter((e) => e.reason?.startsWith('Drift'));
+
+  it('names the signal that moved, and what it means, in the status, the condition and the Event', async () => {
+    const { kube, reports, reconcile, stored } = driftWorld();
+    const healthy: [DriftSignal, SignalState, number][] = [
+      ['confidence', 'Healthy', 0.03],
+      ['inputTokens', 'Healthy', 0.02],
+      ['unknownTokens', 'Healthy', 0.01],
+      ['positiveRate', 'Healthy', 0.02],
+    ];
+    reports.observe(...healthy);
+    await reconcile();
+    assert.equal(stored()?.status?.drift?.status, 'Healthy');
+    assert.deepEqual(drift(kube), [], 'no Event for a first Healthy');
+
+    const moved: [DriftSignal, SignalState, number][] = [...healthy];
+    moved[2] = ['unknownTokens', 'Drifted', 0.41];
+    reports.observe(...moved);
+    reports.observe(...moved);
+    await reconcile();
+    const status = stored()?.status;
+    assert.equal(status?.drift?.status, 'Drifted');
+    assert.equal(status?.drift?.score, 0.41);
+    assert.deepEqual(
+      status?.drift?.signals?.map((s) => [s.name, s.state]),
+      [
+        ['confidence', 'Healthy'],
+        ['inputTokens', 'Healthy'],
+        ['unknownTokens', 'Drifted'],
+        ['positiveRate', 'Healthy'],
+      ],
+    );
+    const meaning =
+      /^unknown-token share PSI 0\.4100 \(drift at 0\.25\): inputs use words the model has not seen; other signals: /;
+    assert.match(status?.drift?.message ?? '', meaning);
+    const detected = condition(stored(), 'DriftDetected');
+    assert.deepEqual([detected?.status, detected?.reason], ['True', 'Drifted']);
+    assert.deepEqual(
+      drift(kube).map((e) => [e.type, e.reason]),
+      [['Warning', 'DriftDrifted']],
+    );
+    assert.match(
+      drift(kube)[0].message ?? '',
+      /^drift status Healthy -> Drifted \(PSI 0\.4100\): unknown-token share PSI 0\.4100 \(drift at 0\.25\): inputs use words the model has not seen/,
+    );
+    assert.equal(stored()?.metadata.annotations?.['sentimentops.dev/drift-score'], '0.4100');
+  });
+
+  it('announces a signal that joins or leaves the alarm while the status stays Drifted', async () => {
+    const { kube, reports, reconcile } = driftWorld();
+    const one: [DriftSignal, SignalState, number][] = [
+      ['confidence', 'Drifted', 0.5],
+      ['inputTokens', 'Healthy', 0.02],
+    ];
+    reports.observe(...one);
+    reports.observe(...one);
+    await reconcile();
+    const two: [DriftSignal, SignalState, number][] = [
+      ['confidence', 'Drifted', 0.5],
+      ['inputTokens', 'Drifted', 0.9],
+    ];
+    reports.observe(...two);
+    reports.observe(...two);
+    await reconcile();
+    const changed = drift(kube).filter((e) => e.reason === 'DriftSignalChanged');
+    assert.equal(changed.length, 1);
+    assert.equal(changed[0].type, 'Warning');
+    assert.equal(
+      changed[0].message,
+      'drift status stays Drifted; text length Healthy -> Drifted: inputTokens observed Drifted',
+    );
+    reports.observe(...one);
+    reports.observe(...one);
+    await reconcile();
+    const back = drift(kube)
+      .filter((e) => e.reason === 'DriftSignalChanged')
+      .at(-1);
+    assert.equal(back?.type, 'Normal');
+    assert.match(back?.message ?? '', /text length Drifted -> Healthy/);
   });
 });
 

@@ -1,10 +1,17 @@
 import { strict as assert } from 'node:assert';
 import {
+  HISTOGRAM_SIGNALS,
+  INPUT_TOKENS_BUCKETS,
+  UNKNOWN_TOKENS_BUCKETS,
+} from '@sentiment-operator/contract';
+import {
   BIN_COUNT,
   BucketError,
   CONFIDENCE_EDGES,
   CumulativeBucket,
+  binCount,
   binsFromBuckets,
+  edgesOf,
   fractionsFromBaseline,
 } from '../../src/drift/bins';
 
@@ -126,5 +133,66 @@ describe('confidence bins', () => {
         /baseline is empty/,
       );
     });
+  });
+});
+
+describe('the bins of the input signals', () => {
+  const cumulativeOver = (edges: readonly number[], counts: readonly number[], overflow = 0) => {
+    let sum = 0;
+    const out: CumulativeBucket[] = edges.map((le, i) => ({ le, value: (sum += counts[i]) }));
+    return [...out, { le: Infinity, value: sum + overflow }];
+  };
+
+  it('bins each signal by the edges of its histogram in the contract', () => {
+    for (const signal of Object.keys(HISTOGRAM_SIGNALS) as (keyof typeof HISTOGRAM_SIGNALS)[]) {
+      assert.deepEqual(edgesOf(signal), HISTOGRAM_SIGNALS[signal].buckets, signal);
+      assert.equal(binCount(signal), HISTOGRAM_SIGNALS[signal].buckets.length, signal);
+    }
+    assert.deepEqual([...edgesOf('inputTokens')], [...INPUT_TOKENS_BUCKETS]);
+    assert.equal(binCount('inputTokens'), 12);
+    assert.equal(binCount('unknownTokens'), 10);
+  });
+
+  it('counts texts above 1024 tokens in the last inputTokens bin, as the baseline does', () => {
+    const counts = [5, 10, 20, 30, 40, 50, 60, 70, 80, 90, 30, 15];
+    const h = binsFromBuckets(cumulativeOver(INPUT_TOKENS_BUCKETS, counts, 25), 'inputTokens');
+    assert.equal(h.counts.length, 12);
+    assert.deepEqual(h.counts.slice(0, 11), counts.slice(0, 11));
+    assert.equal(h.counts[11], 40);
+    assert.equal(h.n, 525);
+  });
+
+  it('keeps the texts whose every token is known in the first unknownTokens bin, le="0"', () => {
+    const counts = [400, 200, 100, 50, 20, 10, 10, 5, 3, 2];
+    const h = binsFromBuckets(cumulativeOver(UNKNOWN_TOKENS_BUCKETS, counts), 'unknownTokens');
+    assert.deepEqual(h.counts, counts);
+    assert.equal(h.fractions[0], 0.5);
+    const noZero = cumulativeOver(UNKNOWN_TOKENS_BUCKETS, counts).filter((b) => b.le !== 0);
+    assert.throws(
+      () => binsFromBuckets(noZero, 'unknownTokens'),
+      /unknownTokens histogram: no bucket le="0"/,
+    );
+  });
+
+  it("reads each signal's baseline ratios over its own edges, naming the signal when one is missing", () => {
+    const ratios = [0.001, 0.004, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.6, 0.9, 0.99, 1];
+    const gauge = ratios.map((value, i) => ({ le: INPUT_TOKENS_BUCKETS[i], value }));
+    const f = fractionsFromBaseline(gauge, 'inputTokens');
+    assert.equal(f.length, 12);
+    assert.ok(Math.abs(f[11] - 0.01) < 1e-12);
+    assert.throws(
+      () => fractionsFromBaseline(gauge.slice(0, 11), 'inputTokens'),
+      /inputTokens baseline ratios: no bucket le="1024"/,
+    );
+    assert.throws(
+      () =>
+        fractionsFromBaseline(
+          gauge.map((g) => ({ le: g.le, value: 0 })),
+          'inputTokens',
+        ),
+      /ratio at le="1024" is 0, the baseline is empty/,
+    );
+    // an inputTokens gauge is not an unknownTokens one
+    assert.throws(() => fractionsFromBaseline(gauge, 'unknownTokens'), /no bucket le="0"/);
   });
 });

@@ -1,9 +1,9 @@
 import { strict as assert } from 'node:assert';
-import type { DriftStatusValue } from '../../src/api/types';
+import type { SignalState } from '../../src/api/types';
 import { ClassifyInput, DriftState, classify, nextState } from '../../src/drift/classify';
 
 const input = (over: Partial<ClassifyInput>): ClassifyInput => ({
-  psi: 0.01,
+  score: 0.01,
   n: 1000,
   minSamples: 500,
   warning: 0.1,
@@ -14,7 +14,7 @@ const input = (over: Partial<ClassifyInput>): ClassifyInput => ({
 });
 
 /** Feeds observations through the hysteresis from `start`; returns the reported status after each. */
-function run(start: DriftState | undefined, observed: DriftStatusValue[]): DriftStatusValue[] {
+function run(start: DriftState | undefined, observed: SignalState[]): SignalState[] {
   let state = start;
   return observed.map((o) => {
     const next = nextState(state, o);
@@ -25,47 +25,62 @@ function run(start: DriftState | undefined, observed: DriftStatusValue[]): Drift
 
 describe('drift classification', () => {
   it('is Healthy below the warning threshold, Warning up to the critical one, Drifted above it', () => {
-    assert.equal(classify(input({ psi: 0.0999 })).status, 'Healthy');
-    assert.equal(classify(input({ psi: 0.1 })).status, 'Warning');
-    assert.equal(classify(input({ psi: 0.25 })).status, 'Warning');
-    assert.equal(classify(input({ psi: 0.2501 })).status, 'Drifted');
+    assert.equal(classify(input({ score: 0.0999 })).status, 'Healthy');
+    assert.equal(classify(input({ score: 0.1 })).status, 'Warning');
+    assert.equal(classify(input({ score: 0.25 })).status, 'Warning');
+    assert.equal(classify(input({ score: 0.2501 })).status, 'Drifted');
   });
 
   it('says why, with the score and the threshold', () => {
-    assert.equal(classify(input({ psi: 0.3 })).message, 'PSI 0.3000 is above the critical threshold 0.2500');
+    assert.equal(
+      classify(input({ score: 0.3 })).message,
+      'PSI 0.3000 is above the critical threshold 0.2500',
+    );
     assert.match(
-      classify(input({ psi: 0.05 })).message,
+      classify(input({ score: 0.05 })).message,
       /PSI 0\.0500 is below the warning threshold 0\.1000/,
     );
   });
 
   it('is InsufficientData below minSamples, whatever the score', () => {
-    const o = classify(input({ n: 499, psi: 3 }));
+    const o = classify(input({ n: 499, score: 3 }));
     assert.equal(o.status, 'InsufficientData');
     assert.equal(o.message, '499 predictions in the window, fewer than minSamples 500');
-    assert.equal(classify(input({ n: 500, psi: 0.01 })).status, 'Healthy');
+    assert.equal(classify(input({ n: 500, score: 0.01 })).status, 'Healthy');
   });
 
-  it('is Unknown without a baseline, saying so', () => {
-    const o = classify(input({ hasBaseline: false, n: 0 }));
-    assert.equal(o.status, 'Unknown');
-    assert.match(o.message, /no baseline/);
-    assert.equal(classify(input({ psi: undefined })).status, 'Unknown');
-    assert.equal(classify(input({ psi: NaN })).status, 'Unknown');
+  it('is NoBaseline without a baseline, naming the series, and Unknown without a score', () => {
+    const o = classify(
+      input({ hasBaseline: false, n: 0, baselineSeries: 'sentiment_baseline_positive_rate' }),
+    );
+    assert.equal(o.status, 'NoBaseline');
+    assert.equal(
+      o.message,
+      'the model carries no baseline for this signal (sentiment_baseline_positive_rate is absent)',
+    );
+    assert.equal(classify(input({ score: undefined })).status, 'Unknown');
+    assert.equal(classify(input({ score: NaN })).status, 'Unknown');
+  });
+
+  it('names the score as told: the positive-rate signal says shift', () => {
+    assert.equal(
+      classify(input({ score: 0.25, scoreName: 'shift', warning: 0.1, critical: 0.2 })).message,
+      'shift 0.2500 is above the critical threshold 0.2000',
+    );
   });
 
   it('lifts thresholds that lie below the noise floor to it', () => {
     const small = { n: 100, minSamples: 100, floor: 0.33 };
-    assert.equal(classify(input({ ...small, psi: 0.3 })).status, 'Healthy');
+    assert.equal(classify(input({ ...small, score: 0.3 })).status, 'Healthy');
     assert.match(
-      classify(input({ ...small, psi: 0.3 })).message,
+      classify(input({ ...small, score: 0.3 })).message,
       /lifted to the noise floor 0\.3300 for n=100/,
     );
-    assert.equal(classify(input({ ...small, psi: 0.33 })).status, 'Warning');
-    assert.equal(classify(input({ ...small, psi: 0.34 })).status, 'Drifted');
+    assert.equal(classify(input({ ...small, score: 0.33 })).status, 'Warning');
+    assert.equal(classify(input({ ...small, score: 0.34 })).status, 'Drifted');
     // a floor below the thresholds changes nothing
-    assert.equal(classify(input({ psi: 0.11, floor: 0.05 })).status, 'Warning');
-    assert.doesNotMatch(classify(input({ psi: 0.11, floor: 0.05 })).message, /lifted/);
+    assert.equal(classify(input({ score: 0.11, floor: 0.05 })).status, 'Warning');
+    assert.doesNotMatch(classify(input({ score: 0.11, floor: 0.05 })).message, /lifted/);
   });
 });
 
@@ -116,7 +131,7 @@ describe('drift hysteresis', () => {
   });
 
   it('sets a first non-alarm status at once', () => {
-    for (const s of ['Healthy', 'InsufficientData', 'Unknown'] as const)
+    for (const s of ['Healthy', 'InsufficientData', 'Unknown', 'NoBaseline'] as const)
       assert.deepEqual(nextState(undefined, s), { status: s, transitioned: true });
     assert.deepEqual(nextState({}, 'InsufficientData'), { status: 'InsufficientData', transitioned: true });
   });
@@ -146,6 +161,15 @@ describe('drift hysteresis', () => {
       'Unknown',
       'Unknown',
       'Healthy',
+    ]);
+  });
+
+  it('treats NoBaseline as a statement about the evidence: two evaluations to enter or leave it', () => {
+    assert.deepEqual(run({ status: 'Healthy' }, ['NoBaseline', 'NoBaseline']), ['Healthy', 'NoBaseline']);
+    assert.deepEqual(run({ status: 'NoBaseline' }, ['Warning', 'Drifted', 'Drifted']), [
+      'NoBaseline',
+      'Warning',
+      'Warning',
     ]);
   });
 

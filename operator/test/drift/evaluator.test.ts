@@ -28,6 +28,48 @@ describe('drift evaluator, pure parts', function () {
     assert.ok(!significant(report('Unknown'), report('Unknown'), 0.01), 'still unknown');
   });
 
+  it("publishes a report when a signal's state changes or its score moves, not on noise", function () {
+    const withSignals = (
+      state: 'Healthy' | 'Warning',
+      unknownTokens: number | undefined,
+      enabled = true,
+    ): DriftReport => ({
+      ...report('Healthy', 0.02),
+      drift: {
+        ...report('Healthy', 0.02).drift,
+        signals: [
+          {
+            name: 'confidence',
+            state: 'Healthy',
+            score: 0.02,
+            warningThreshold: 0.1,
+            criticalThreshold: 0.25,
+          },
+          ...(enabled
+            ? [
+                {
+                  name: 'unknownTokens' as const,
+                  state,
+                  score: unknownTokens,
+                  warningThreshold: 0.1,
+                  criticalThreshold: 0.25,
+                },
+              ]
+            : []),
+        ],
+      },
+    });
+    const base = withSignals('Healthy', 0.05);
+    assert.ok(!significant(base, withSignals('Healthy', 0.055), 0.01), 'small move of a signal');
+    assert.ok(significant(base, withSignals('Healthy', 0.08), 0.01), 'large move of a signal');
+    assert.ok(
+      significant(base, withSignals('Warning', 0.05), 0.01),
+      "a signal's state, the model's unchanged",
+    );
+    assert.ok(significant(base, withSignals('Healthy', undefined), 0.01), 'a signal loses its score');
+    assert.ok(significant(base, withSignals('Healthy', 0.05, false), 0.01), 'a signal disabled');
+  });
+
   it('keeps credentials of a Prometheus URL out of messages', function () {
     assert.equal(redactUrl('https://user:secret@prom.example:9090/'), 'https://prom.example:9090');
     assert.equal(redactUrl('not a url'), '(invalid URL)');

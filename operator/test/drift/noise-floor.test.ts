@@ -1,5 +1,11 @@
 import { strict as assert } from 'node:assert';
-import { FLOOR_QUANTILE, chiSquareCdf, chiSquareQuantile, noiseFloor } from '../../src/drift/noise-floor';
+import {
+  FLOOR_QUANTILE,
+  chiSquareCdf,
+  chiSquareQuantile,
+  noiseFloor,
+  proportionNoiseFloor,
+} from '../../src/drift/noise-floor';
 
 const close = (actual: number, expected: number, tolerance: number): void =>
   assert.ok(Math.abs(actual - expected) <= tolerance, `${actual} is not ${expected} ± ${tolerance}`);
@@ -39,5 +45,20 @@ describe('the noise floor', () => {
     assert.ok(noiseFloor(100, 2500) > noiseFloor(500, 2500));
     assert.ok(noiseFloor(500, 2500) > noiseFloor(5000, 2500));
     assert.equal(noiseFloor(0, 2500), Infinity);
+  });
+
+  it('takes the degrees of freedom from the number of bins: 9 for the 10 unknownTokens bins', () => {
+    close(noiseFloor(500, 2500, 10), chiSquareQuantile(0.999, 9) * (1 / 500 + 1 / 2500), 1e-9);
+    close(chiSquareQuantile(0.999, 9), 27.87716, 1e-5);
+    assert.equal(noiseFloor(500, 2500, 12), noiseFloor(500, 2500));
+  });
+
+  it('is √(χ²₀.₉₉₉(1)·q(1 − q)·(1/n + 1/m)) for the positive rate: 3.29 standard deviations', () => {
+    close(Math.sqrt(chiSquareQuantile(0.999, 1)), 3.290527, 1e-6);
+    close(proportionNoiseFloor(500, 0.5), 3.290527 * Math.sqrt(0.25 / 500), 1e-6);
+    close(proportionNoiseFloor(500, 0.5), 0.07358, 1e-5);
+    close(proportionNoiseFloor(500, 0.5, 2500), 3.290527 * Math.sqrt(0.25 * (1 / 500 + 1 / 2500)), 1e-6);
+    assert.equal(proportionNoiseFloor(0, 0.5), Infinity);
+    assert.equal(proportionNoiseFloor(500, 1), 0, 'a baseline of all one label has no spread');
   });
 });

@@ -5,6 +5,7 @@ import {
   baselineRatioQuery,
   baselineSamplesQuery,
   confidenceBucketsQuery,
+  histogramBucketsQuery,
   predictionsByLabelQuery,
   quoteLabelValue,
   rangeSelector,
@@ -15,7 +16,7 @@ const imdb = { namespace: 'ml', model: 'imdb' };
 describe('drift PromQL', () => {
   it('queries the metric names the model server defines (@sentiment-operator/contract)', () => {
     assert.equal(SERVER_METRIC_NAMES.confidence, 'sentiment_prediction_confidence');
-    assert.equal(SERVER_METRIC_NAMES.baselineRatio, 'sentiment_baseline_confidence_ratio');
+    assert.equal(SERVER_METRIC_NAMES.baselineRatio, 'sentiment_baseline_ratio');
     assert.equal(SERVER_METRIC_NAMES.predictions, 'sentiment_predictions_total');
   });
 
@@ -26,10 +27,22 @@ describe('drift PromQL', () => {
     );
   });
 
-  it('builds the baseline queries', () => {
+  it("builds every histogram signal's live query from the contract's metric names", () => {
+    assert.equal(
+      histogramBucketsQuery('inputTokens', imdb, '10m'),
+      'sum by (le) (increase(sentiment_input_tokens_bucket{namespace="ml",model="imdb"}[10m]))',
+    );
+    assert.equal(
+      histogramBucketsQuery('unknownTokens', imdb, '5m'),
+      'sum by (le) (increase(sentiment_input_unknown_tokens_ratio_bucket{namespace="ml",model="imdb"}[5m]))',
+    );
+    assert.equal(histogramBucketsQuery('confidence', imdb, '10m'), confidenceBucketsQuery(imdb, '10m'));
+  });
+
+  it('builds the baseline queries, one for the ratios of every signal', () => {
     assert.equal(
       baselineRatioQuery(imdb),
-      'max by (le) (sentiment_baseline_confidence_ratio{namespace="ml",model="imdb"})',
+      'max by (signal, le) (sentiment_baseline_ratio{namespace="ml",model="imdb"})',
     );
     assert.equal(
       baselinePositiveRateQuery(imdb),
@@ -50,7 +63,7 @@ describe('drift PromQL', () => {
     assert.equal(quoteLabelValue('plain-name'), '"plain-name"');
     assert.equal(
       baselineRatioQuery({ namespace: 'x"}) or vector(1', model: 'm' }),
-      'max by (le) (sentiment_baseline_confidence_ratio{namespace="x\\"}) or vector(1",model="m"})',
+      'max by (signal, le) (sentiment_baseline_ratio{namespace="x\\"}) or vector(1",model="m"})',
     );
   });
 

@@ -176,6 +176,45 @@ describe('the SentimentModel CRD on the API server', function () {
         ],
       },
       {
+        what: 'a drift signal the API does not know',
+        spec: { model, drift: { signals: { unknownToken: {} } } },
+        expect: [
+          /spec\.drift\.signals: Invalid value: .*drift\.signals takes the signals confidence, inputTokens, unknownTokens, positiveRate only/,
+        ],
+      },
+      {
+        what: "a drift signal's warning threshold not below its critical one (the default)",
+        spec: { model, drift: { signals: { confidence: { warningThreshold: 0.3 } } } },
+        expect: [
+          /spec\.drift\.signals: Invalid value: .*each drift signal's warningThreshold must be less than its criticalThreshold/,
+        ],
+      },
+      {
+        what: 'a positive-rate threshold above 1',
+        spec: {
+          model,
+          drift: { signals: { positiveRate: { warningThreshold: 1.5, criticalThreshold: 2 } } },
+        },
+        expect: [
+          /spec\.drift\.signals: Invalid value: .*positiveRate thresholds are differences of two shares, at most 1/,
+        ],
+      },
+      {
+        what: 'every drift signal disabled',
+        spec: {
+          model,
+          drift: {
+            signals: Object.fromEntries(
+              ['confidence', 'inputTokens', 'unknownTokens', 'positiveRate'].map((s) => [
+                s,
+                { enabled: false },
+              ]),
+            ),
+          },
+        },
+        expect: [/spec\.drift\.signals: Invalid value: .*must leave at least one signal enabled/],
+      },
+      {
         what: 'replicas above the maximum',
         spec: { model, replicas: 101 },
         expect: [/spec\.replicas: Invalid value: 101: .*should be less than or equal to 100/],
@@ -230,6 +269,18 @@ describe('the SentimentModel CRD on the API server', function () {
           model,
           autoscaling: { enabled: true, targetCPUUtilization: 70 },
           resources: { requests: { cpu: 1 } },
+        },
+        {
+          model,
+          drift: {
+            warningThreshold: 0.05,
+            criticalThreshold: 0.4,
+            signals: {
+              confidence: { warningThreshold: 0.3 },
+              unknownTokens: { warningThreshold: 0.2, criticalThreshold: 0.4 },
+              positiveRate: { enabled: false },
+            },
+          },
         },
       ]) {
         assert.equal(await rejection(ns, 'good', spec), '', JSON.stringify(spec));

@@ -145,6 +145,70 @@ describe('operator metrics', () => {
     assert.equal(find(text, 'sentimentops_drift_status', other).length, DRIFT_STATUSES.length);
   });
 
+  describe('per signal', () => {
+    const signal = (name: string) => ({ ...model, signal: name });
+    const signals = [
+      { name: 'confidence' as const, state: 'Healthy' as const, score: 0.03 },
+      { name: 'unknownTokens' as const, state: 'Drifted' as const, score: 0.41 },
+      { name: 'positiveRate' as const, state: 'Warning' as const, score: 0.12 },
+      { name: 'inputTokens' as const, state: 'NoBaseline' as const },
+    ];
+
+    it('labels each signal score with signal, beside the highest PSI without it', async () => {
+      metrics.setDrift('team-a', 'imdb', 'Drifted', 0.41, signals);
+      const text = await metrics.metrics();
+      assert.equal(value(text, 'sentimentops_drift_score', model), 0.41);
+      assert.equal(value(text, 'sentimentops_drift_score', signal('confidence')), 0.03);
+      assert.equal(value(text, 'sentimentops_drift_score', signal('unknownTokens')), 0.41);
+      assert.equal(value(text, 'sentimentops_drift_score', signal('positiveRate')), 0.12);
+      assert.equal(
+        value(text, 'sentimentops_drift_score', signal('inputTokens')),
+        undefined,
+        'no baseline, no score',
+      );
+    });
+
+    it('exports one state series per enabled signal, value 1', async () => {
+      metrics.setDrift('team-a', 'imdb', 'Drifted', 0.41, signals);
+      const text = await metrics.metrics();
+      const states = find(text, 'sentimentops_drift_signal_status', model);
+      assert.deepEqual(states.map((s) => [s.labels.signal, s.labels.status, s.value]).sort(), [
+        ['confidence', 'Healthy', 1],
+        ['inputTokens', 'NoBaseline', 1],
+        ['positiveRate', 'Warning', 1],
+        ['unknownTokens', 'Drifted', 1],
+      ]);
+    });
+
+    it("replaces a signal's state series when it changes and drops a disabled signal's series", async () => {
+      metrics.setDrift('team-a', 'imdb', 'Drifted', 0.41, signals);
+      metrics.setDrift('team-a', 'imdb', 'Healthy', 0.05, [
+        { name: 'confidence', state: 'Healthy', score: 0.05 },
+        { name: 'unknownTokens', state: 'Healthy', score: 0.02 },
+      ]);
+      const text = await metrics.metrics();
+      assert.deepEqual(
+        find(text, 'sentimentops_drift_signal_status', model)
+          .map((s) => [s.labels.signal, s.labels.status])
+          .sort(),
+        [
+          ['confidence', 'Healthy'],
+          ['unknownTokens', 'Healthy'],
+        ],
+      );
+      assert.equal(value(text, 'sentimentops_drift_score', signal('positiveRate')), undefined);
+      assert.equal(value(text, 'sentimentops_drift_score', signal('unknownTokens')), 0.02);
+    });
+
+    it('forgets every signal series of a deleted model', async () => {
+      metrics.setDrift('team-a', 'imdb', 'Drifted', 0.41, signals);
+      metrics.forgetModel('team-a', 'imdb');
+      const text = await metrics.metrics();
+      assert.deepEqual(find(text, 'sentimentops_drift_signal_status', model), []);
+      assert.deepEqual(find(text, 'sentimentops_drift_score', model), []);
+    });
+  });
+
   it('tracks the work queue, leadership, managed models, writes and drift evaluations', async () => {
     metrics.setQueueDepth(7);
     metrics.countRetry();

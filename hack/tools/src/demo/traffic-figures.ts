@@ -61,8 +61,12 @@ export function trafficFigures(
 ): TrafficFigures {
   const live = binsFromBuckets(bucketIncrease(before, after, model));
   if (live.n <= 0) throw new Error(`no predictions for model "${model}" between the two scrapes`);
+  // sentiment_baseline_ratio carries every signal's baseline; these figures are the confidence signal's
   const baseline = fractionsFromBaseline(
-    ofModel(after, METRICS.baselineRatio, model).map((s) => ({ le: leOf(s), value: s.value })),
+    ofModel(after, METRICS.baselineRatio, model)
+      .filter((s) => s.labels.signal === 'confidence')
+      .map((s) => ({ le: leOf(s), value: s.value })),
+    'confidence',
   );
   const m = ofModel(after, METRICS.baselineSamples, model)[0]?.value ?? Infinity;
   const gained = (name: string, labels?: Record<string, string>): number =>

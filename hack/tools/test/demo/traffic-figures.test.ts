@@ -22,8 +22,10 @@ function exposition(model: string, counts: readonly number[], sum: number, posit
     baseline += BASELINE_COUNTS[i];
     lines.push(`sentiment_prediction_confidence_bucket{le="${le}",${labels}} ${cumulative}`);
     lines.push(
-      `sentiment_baseline_confidence_ratio{le="${le}",${labels}} ${(baseline / baselineN).toFixed(4)}`,
+      `sentiment_baseline_ratio{signal="confidence",le="${le}",${labels}} ${(baseline / baselineN).toFixed(4)}`,
     );
+    // another signal's baseline on the same gauge, which the confidence figures must not read
+    lines.push(`sentiment_baseline_ratio{signal="unknownTokens",le="${le}",${labels}} 0.5`);
   });
   lines.push(`sentiment_prediction_confidence_bucket{le="+Inf",${labels}} ${cumulative}`);
   lines.push(`sentiment_prediction_confidence_sum{${labels}} ${sum}`);
