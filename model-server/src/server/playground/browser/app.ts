@@ -202,10 +202,6 @@ const W = 360;
 const H = 150;
 const PAD = { left: 34, right: 4, top: 8, bottom: 30 };
 
-function edgeLabel(x: number): string {
-  return x >= 1000 ? `${x / 1000}k` : String(x);
-}
-
 function binName(s: SignalView, i: number): string {
   const low = i === 0 ? (FLOOR[s.signal] ?? 0) : s.edges[i - 1];
   return i === 0 && low === s.edges[0] ? `= ${s.edges[0]}` : `(${low}, ${s.edges[i]}]`;
@@ -260,7 +256,7 @@ function histogram(s: SignalView): SVGSVGElement {
         }),
       );
     const label = svg('text', { x: x + step / 2, y: H - PAD.bottom + 12, 'text-anchor': 'middle' });
-    label.textContent = edgeLabel(edge);
+    label.textContent = String(edge);
     g.append(label);
     chart.append(g);
   });
