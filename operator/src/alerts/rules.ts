@@ -3,7 +3,8 @@
 // clusters that prefer one rule set). Both scopes produce the same alerts with the same labels
 // (`namespace`, `model`, `severity`), so one Alertmanager route or inhibition serves either.
 // Pure: the PromQL is text; docs/alerts.md is the runbook and config/prometheus/tests proves it.
-import { SERVER_METRICS } from '@sentiment-operator/contract';
+import { DRIFT_SIGNALS, SERVER_METRICS } from '@sentiment-operator/contract';
+import { meaningOf } from '../drift/signals';
 import { OPERATOR_METRICS } from '../observability/metrics';
 
 /** Series of the model server the alerts query, from the contract both sides import (docs/metrics.md). */
@@ -115,6 +116,24 @@ function driftStatus(scope: AlertScope, status: 'Drifted' | 'Warning'): string {
   return `max by (namespace, model) (${asModel(s, 'sentimentmodel')}) == 1`;
 }
 
+/**
+ * One series per (namespace, model, signal) whose confirmed state is `status`: the drift alerts fire
+ * per signal, so their `signal` label and annotations say which signal moved. The model's status is
+ * the worst of its signals' (drift/combine.ts), so a model is Drifted exactly when one of its signals
+ * is. A signal's Warning is left out while the model is Drifted: SentimentModelDrifted takes over.
+ */
+function driftSignals(scope: AlertScope, status: 'Drifted' | 'Warning'): string {
+  const s = series(OPERATOR_METRICS.driftSignalStatus, scope, 'sentimentmodel', [`status="${status}"`]);
+  const signals = `max by (namespace, model, signal) (${asModel(s, 'sentimentmodel')}) == 1`;
+  if (status === 'Drifted') return signals;
+  return [signals, 'unless on (namespace, model)', driftStatus(scope, 'Drifted')].join('\n');
+}
+
+/** What a shift of the alert's signal means (drift/signals.ts meaningOf), as a Go template on its label. */
+const SIGNAL_MEANING = `${DRIFT_SIGNALS.map(
+  (signal, i) => `{{ ${i === 0 ? 'if' : 'else if'} eq $labels.signal "${signal}" }}${meaningOf(signal)}`,
+).join('')}{{ else }}see status.drift.signals{{ end }}`;
+
 function meanConfidence(scope: AlertScope): string {
   const increase = (metric: string) =>
     `sum by (namespace, model) (increase(${series(metric, scope, 'model')}[15m]))`;
@@ -220,21 +239,21 @@ export function alertRuleGroups(scope: AlertScope, options: AlertOptions): RuleG
           'SentimentModelDrifted',
           'critical',
           '10m',
-          driftStatus(scope, 'Drifted'),
-          `SentimentModel ${WHO} has drifted`,
-          `The operator has rated the live predictions of ${WHO} Drifted for 10 minutes: their confidence ` +
-            'distribution is far (PSI above the critical threshold) from the one the model was validated on. ' +
-            'Predictions may be wrong. See status.drift on the SentimentModel.',
+          driftSignals(scope, 'Drifted'),
+          `SentimentModel ${WHO} has drifted: {{ $labels.signal }}`,
+          `The operator has rated the {{ $labels.signal }} signal of ${WHO} Drifted for 10 minutes: ${SIGNAL_MEANING}. ` +
+            'Its live distribution is far (score above the critical threshold) from the one the model was validated on; ' +
+            'predictions may be wrong. See status.drift.signals on the SentimentModel.',
         ),
         rule(
           'SentimentModelDriftWarning',
           'warning',
           '30m',
-          driftStatus(scope, 'Warning'),
-          `SentimentModel ${WHO} is drifting`,
-          `The operator has rated the live predictions of ${WHO} Warning for 30 minutes: their confidence ` +
-            'distribution has moved (PSI above the warning threshold) from the one the model was validated on. ' +
-            'See status.drift on the SentimentModel.',
+          driftSignals(scope, 'Warning'),
+          `SentimentModel ${WHO} is drifting: {{ $labels.signal }}`,
+          `The operator has rated the {{ $labels.signal }} signal of ${WHO} Warning for 30 minutes: ${SIGNAL_MEANING}. ` +
+            'Its live distribution has moved (score above the warning threshold) from the one the model was validated on. ' +
+            'See status.drift.signals on the SentimentModel.',
         ),
         rule(
           'SentimentModelLowConfidence',

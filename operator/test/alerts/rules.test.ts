@@ -38,8 +38,29 @@ describe('the alert rules', () => {
   it('for every model look at every namespace, and add up replicas per (namespace, model)', () => {
     for (const rule of generic) {
       assert.doesNotMatch(rule.expr, /namespace=/, rule.alert);
-      assert.match(rule.expr, /by \(namespace, model(, le)?\)|on \(namespace, model\)/, rule.alert);
+      assert.match(rule.expr, /by \(namespace, model(, le|, signal)?\)|on \(namespace, model\)/, rule.alert);
     }
+  });
+
+  it('raise the drift alerts per signal, naming it and what its shift means', () => {
+    for (const alert of ['SentimentModelDrifted', 'SentimentModelDriftWarning']) {
+      const rule = generic.find((r) => r.alert === alert)!;
+      assert.match(
+        rule.expr,
+        /^max by \(namespace, model, signal\) \(label_replace\(sentimentops_drift_signal_status\{status="(Drifted|Warning)"\}/,
+      );
+      assert.match(rule.annotations.summary, /\{\{ \$labels\.signal \}\}$/);
+      for (const signal of ['confidence', 'inputTokens', 'unknownTokens', 'positiveRate'])
+        assert.ok(
+          rule.annotations.description.includes(`eq $labels.signal "${signal}" }}`),
+          `${alert} ${signal}`,
+        );
+      assert.ok(rule.annotations.description.includes('inputs use words the model has not seen'));
+    }
+    assert.match(
+      exprOf('SentimentModelDriftWarning'),
+      /\nunless on \(namespace, model\)\nmax by \(namespace, model\) \(label_replace\(sentimentops_drift_status\{status="Drifted"\}/,
+    );
   });
 
   it('for every model watch what the operator reports and what served in the last hour', () => {
