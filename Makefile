@@ -248,11 +248,15 @@ kind-demo: kind-up docker-build kind-load monitoring-up deploy ## kind-up, docke
 ##@ Benchmarks (figures for docs/, not tests)
 
 .PHONY: bench
-bench: bench-model bench-train bench-server bench-operator ## Run every benchmark and print its figures
+bench: bench-model bench-train bench-server bench-drift bench-operator ## Run every benchmark and print its figures
 
 .PHONY: bench-model
 bench-model: build ## onnxruntime throughput of MODEL: IMDB reviews in batches of 64, short texts one at a time
 	node $(MS)/bench/model-throughput.js --model $(MODEL) --data $(DATA)
+
+.PHONY: bench-drift
+bench-drift: build ## Drift detection versus share of shifted traffic, per signal, through the real server (docs/drift.md, Sensitivity)
+	SHARED_DIR=$(SHARED) node hack/tools/dist/src/bench/drift-sensitivity.js --model $(MODEL)
 
 .PHONY: bench-server
 bench-server: build ## autocannon against the real server on loopback (64 connections): short texts, IMDB reviews, batches of 32

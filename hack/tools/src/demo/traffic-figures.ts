@@ -1,7 +1,7 @@
 // What a batch of traffic did to a model server's histograms: two scrapes of /metrics, before and
 // after, become the drift figures the operator would compute for that traffic alone. Pure, so the
 // arithmetic is tested without a server; measure-traffic.ts does the I/O.
-import type { Sample } from '@sentiment-operator/contract';
+import { HISTOGRAM_SIGNALS, type HistogramSignal, type Sample } from '@sentiment-operator/contract';
 import {
   binsFromBuckets,
   fractionsFromBaseline,
@@ -10,7 +10,6 @@ import {
 import { SERVER_METRIC_NAMES as METRICS } from '@sentiment-operator/operator/dist/src/drift/promql';
 import { smoothedPsi } from '@sentiment-operator/operator/dist/src/drift/psi';
 
-const CONFIDENCE_BUCKET = `${METRICS.confidence}_bucket`;
 const CONFIDENCE_SUM = `${METRICS.confidence}_sum`;
 
 export interface TrafficFigures {
@@ -40,17 +39,42 @@ function total(
     .reduce((sum, s) => sum + s.value, 0);
 }
 
-/** Cumulative confidence buckets gained between two scrapes, in the form binsFromBuckets takes. */
+/** Cumulative buckets of one signal gained between two scrapes, in the form binsFromBuckets takes. */
 export function bucketIncrease(
   before: readonly Sample[],
   after: readonly Sample[],
   model: string,
+  signal: HistogramSignal = 'confidence',
 ): CumulativeBucket[] {
-  const earlier = new Map(ofModel(before, CONFIDENCE_BUCKET, model).map((s) => [leOf(s), s.value]));
-  return ofModel(after, CONFIDENCE_BUCKET, model).map((s) => ({
+  const bucket = `${HISTOGRAM_SIGNALS[signal].metric}_bucket`;
+  const earlier = new Map(ofModel(before, bucket, model).map((s) => [leOf(s), s.value]));
+  return ofModel(after, bucket, model).map((s) => ({
     le: leOf(s),
     value: s.value - (earlier.get(leOf(s)) ?? 0),
   }));
+}
+
+/**
+ * PSI of one signal for the traffic between the scrapes against the model's baseline, smoothed as the
+ * operator smooths it; undefined when the server exports no baseline (or no histogram) for it.
+ */
+export function signalPsi(
+  before: readonly Sample[],
+  after: readonly Sample[],
+  model: string,
+  signal: HistogramSignal,
+): { n: number; psi: number } | undefined {
+  const ratios = ofModel(after, METRICS.baselineRatio, model).filter((s) => s.labels.signal === signal);
+  const increase = bucketIncrease(before, after, model, signal);
+  if (ratios.length === 0 || increase.length === 0) return undefined;
+  const live = binsFromBuckets(increase, signal);
+  if (live.n <= 0) throw new Error(`no predictions for model "${model}" between the two scrapes`);
+  const baseline = fractionsFromBaseline(
+    ratios.map((s) => ({ le: leOf(s), value: s.value })),
+    signal,
+  );
+  const m = ofModel(after, METRICS.baselineSamples, model)[0]?.value ?? Infinity;
+  return { n: live.n, psi: smoothedPsi(live.fractions, live.n, baseline, m) };
 }
 
 /** The figures for the traffic sent between the `before` and `after` scrapes of one server. */
@@ -59,23 +83,15 @@ export function trafficFigures(
   after: readonly Sample[],
   model: string,
 ): TrafficFigures {
-  const live = binsFromBuckets(bucketIncrease(before, after, model));
-  if (live.n <= 0) throw new Error(`no predictions for model "${model}" between the two scrapes`);
-  // sentiment_baseline_ratio carries every signal's baseline; these figures are the confidence signal's
-  const baseline = fractionsFromBaseline(
-    ofModel(after, METRICS.baselineRatio, model)
-      .filter((s) => s.labels.signal === 'confidence')
-      .map((s) => ({ le: leOf(s), value: s.value })),
-    'confidence',
-  );
-  const m = ofModel(after, METRICS.baselineSamples, model)[0]?.value ?? Infinity;
+  const confidence = signalPsi(before, after, model, 'confidence');
+  if (!confidence) throw new Error(`model "${model}" exports no confidence baseline`);
   const gained = (name: string, labels?: Record<string, string>): number =>
     total(after, name, model, labels) - total(before, name, model, labels);
   const positive = gained(METRICS.predictions, { label: 'positive' });
   return {
-    n: live.n,
-    psi: smoothedPsi(live.fractions, live.n, baseline, m),
-    meanConfidence: gained(CONFIDENCE_SUM) / live.n,
+    n: confidence.n,
+    psi: confidence.psi,
+    meanConfidence: gained(CONFIDENCE_SUM) / confidence.n,
     positiveRate: positive / gained(METRICS.predictions),
   };
 }
