@@ -12,6 +12,7 @@ import {
   DASHBOARD_FILE,
   dashboardConfigMap,
 } from '../../src/dashboards/manifests';
+import { HISTOGRAM_SIGNALS } from '@sentiment-operator/contract';
 import { OPERATOR_METRICS } from '../../src/observability/metrics';
 import { repoRoot } from '../support/cluster';
 
@@ -144,6 +145,37 @@ describe('the Grafana dashboard', () => {
     assert.match(heatmap.targets[0].expr, /sum by \(le\) \(increase\(sentiment_prediction_confidence_bucket/);
     assert.match(exprs('Drift score'), /sentimentops_drift_score\{/);
     assert.match(exprs('Batch size'), /sentiment_batch_size_/);
+  });
+
+  it('draws the highest PSI (the series without signal) and each signal score, and each signal state', () => {
+    const [highest, bySignal] = panel('Drift score').targets.map((t) => t.expr);
+    assert.match(highest, /^max\(sentimentops_drift_score\{[^}]*, signal=""\}\)$/);
+    assert.match(bySignal, /^max by \(signal\) \(sentimentops_drift_score\{[^}]*, signal!=""\}\)$/);
+    assert.match(exprs('Drift signals'), /max by \(signal, status\) \(sentimentops_drift_signal_status\{/);
+  });
+
+  it('has a panel per histogram signal with its live distribution against its baseline', () => {
+    for (const [title, signal] of [
+      ['Confidence vs baseline', 'confidence'],
+      ['Tokens per text vs baseline', 'inputTokens'],
+      ['Unknown-token share vs baseline', 'unknownTokens'],
+    ] as const) {
+      const p = panel(title);
+      const metric = HISTOGRAM_SIGNALS[signal].metric;
+      assert.equal(p.type, 'barchart', title);
+      const [live, baseline] = p.targets.map((t) => t.expr);
+      assert.match(live, new RegExp(`^sum by \\(le\\) \\(increase\\(${metric}_bucket\\{`), title);
+      assert.ok(live.includes(`${metric}_count{`), title);
+      assert.match(
+        baseline,
+        new RegExp(`^max by \\(le\\) \\(sentiment_baseline_ratio\\{[^}]*signal="${signal}"\\}\\)$`),
+      );
+      assert.deepEqual(
+        p.targets.map((t) => t.format),
+        ['table', 'table'],
+      );
+    }
+    assert.match(exprs('Positive rate vs baseline'), /sentiment_baseline_positive_rate\{/);
   });
 
   it('colours mean confidence red below 0.6 and green above 0.8', () => {
