@@ -22,11 +22,8 @@ import {
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { freePort } from '@sentiment-operator/operator/dist/test/support/free-port';
-import {
-  firstSentence,
-  imdbReviews,
-  imdbTestFile,
-} from '@sentiment-operator/operator/dist/test/support/imdb';
+import { imdbTestFile } from '@sentiment-operator/operator/dist/test/support/imdb';
+import { inDistribution, shortInputs } from '@sentiment-operator/operator/dist/test/support/drift-traffic';
 import { sendTraffic, type TrafficLoop } from '@sentiment-operator/operator/dist/test/support/load';
 import { scrapeConfig } from '@sentiment-operator/operator/dist/test/support/scrape-config';
 import { demoReviews, shiftedTexts } from './traffic';
@@ -165,11 +162,11 @@ interface DemoTexts {
 
 function demoTexts(): DemoTexts {
   if (existsSync(IMDB_TEST)) {
-    const reviews = imdbReviews(IMDB_TEST, 3000);
+    const texts = inDistribution(ROOT, 3000);
     return {
-      source: `IMDB test reviews from ${path.relative(ROOT, IMDB_TEST)}; shifted = their first sentence only`,
-      inDistribution: reviews,
-      shifted: reviews.map(firstSentence),
+      source: `test splits of the sample model's data sets (${path.relative(ROOT, path.dirname(path.dirname(IMDB_TEST)))}/imdb and reviews) in its training proportions; shifted = the first sentence of each`,
+      inDistribution: texts,
+      shifted: shortInputs(texts),
     };
   }
   return {
@@ -180,10 +177,23 @@ function demoTexts(): DemoTexts {
   };
 }
 
+interface SignalView {
+  name: string;
+  state: string;
+  score?: number;
+}
 interface ModelView {
   metadata: { annotations?: Record<string, string> };
-  status?: { drift?: { status?: string; score?: number; samples?: number; message?: string } };
+  status?: {
+    drift?: { status?: string; score?: number; samples?: number; message?: string; signals?: SignalView[] };
+  };
 }
+
+/** `confidence Healthy 0.0123, inputTokens Drifted 4.1234, …`: what each drift signal says. */
+const signalsLine = (signals: readonly SignalView[] = []): string =>
+  signals
+    .map((s) => `${s.name} ${s.state}${s.score !== undefined ? ` ${s.score.toFixed(4)}` : ''}`)
+    .join(', ');
 
 async function model(): Promise<ModelView> {
   return JSON.parse(
@@ -196,7 +206,7 @@ async function waitForDrift(want: string, timeoutMs: number): Promise<ModelView>
   return waitFor(`drift status ${want}`, timeoutMs, async () => {
     const m = await model();
     const d = m.status?.drift;
-    const line = `drift ${d?.status ?? 'not evaluated yet'}${d?.score !== undefined ? `, PSI ${d.score.toFixed(4)}` : ''}${d?.samples !== undefined ? `, ${d.samples} predictions in the window` : ''}`;
+    const line = `drift ${d?.status ?? 'not evaluated yet'}${d?.samples !== undefined ? ` (${d.samples} predictions in the window)` : ''}${d?.signals?.length ? `: ${signalsLine(d.signals)}` : ''}`;
     if (line !== shown) say(`  ${line}`);
     shown = line;
     // The status and the annotations are two writes: show them once both say it.
@@ -247,6 +257,8 @@ async function tellDriftStory(servers: readonly (number | string)[]): Promise<vo
     current = texts.shifted;
     const drifted = await waitForDrift('Drifted', 180_000);
     await printModels();
+    // which signal moved, in the words of the status message
+    console.log(`\nstatus.drift.message: ${drifted.status?.drift?.message ?? ''}`);
     console.log('\nannotations:');
     for (const [k, v] of Object.entries(drifted.metadata.annotations ?? {})) {
       if (k.startsWith('sentimentops.dev/')) console.log(`  ${k}: ${v}`);
