@@ -104,8 +104,11 @@ const movedBeyond = (a: number | undefined, b: number | undefined, tolerance: nu
 
 /**
  * Whether `next` is worth a write over `published`: another status, another state or threshold of a
- * signal, a signal enabled or disabled, or a score (the model's or a signal's) that appeared,
- * disappeared or moved by more than `tolerance`.
+ * signal, a signal enabled or disabled, the model's score appearing, disappearing or moving by more
+ * than `tolerance`, or a signal's score doing so by more than max(tolerance, a quarter of its warning
+ * threshold). The wider margin for the signals keeps sampling noise from writing the status on most
+ * evaluations: with four signals, and the positive-rate shift of a 500-prediction window wandering
+ * by a few hundredths between evaluations, a 0.01 margin on each would be passed almost every time.
  */
 export function significant(
   published: DriftReport | undefined,
@@ -119,7 +122,9 @@ export function significant(
   if (movedBeyond(a.score, b.score, tolerance)) return true;
   if (!sameSignalStates(a.signals, b.signals)) return true;
   const before = new Map((a.signals ?? []).map((s) => [s.name, s.score]));
-  return (b.signals ?? []).some((s) => movedBeyond(before.get(s.name), s.score, tolerance));
+  return (b.signals ?? []).some((s) =>
+    movedBeyond(before.get(s.name), s.score, Math.max(tolerance, s.warningThreshold / 4)),
+  );
 }
 
 function buckets(samples: Sample[]): CumulativeBucket[] {

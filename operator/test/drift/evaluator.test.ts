@@ -61,6 +61,10 @@ describe('drift evaluator, pure parts', function () {
     });
     const base = withSignals('Healthy', 0.05);
     assert.ok(!significant(base, withSignals('Healthy', 0.055), 0.01), 'small move of a signal');
+    assert.ok(
+      !significant(base, withSignals('Healthy', 0.074), 0.01),
+      "a signal's score moves by up to a quarter of its warning threshold (0.025) without a write",
+    );
     assert.ok(significant(base, withSignals('Healthy', 0.08), 0.01), 'large move of a signal');
     assert.ok(
       significant(base, withSignals('Warning', 0.05), 0.01),
