@@ -1,12 +1,7 @@
 // One drift evaluation from the parsed Prometheus answers to the figures of every enabled signal.
 // Pure: the evaluator fetches (see promql.ts), calls this, then combine.ts applies the hysteresis
 // per signal and makes the model's status of them.
-import {
-  HISTOGRAM_SIGNALS,
-  SERVER_METRICS,
-  type DriftSignal,
-  type HistogramSignal,
-} from '@sentiment-operator/contract';
+import { SERVER_METRICS, type DriftSignal, type HistogramSignal } from '@sentiment-operator/contract';
 import type { DriftSpec } from '../api/types';
 import {
   BinnedHistogram,
@@ -19,7 +14,7 @@ import {
 import { Observation, classify } from './classify';
 import { noiseFloor, proportionNoiseFloor } from './noise-floor';
 import { jsDistance, smoothedPsi } from './psi';
-import { enabledSignals, type SignalSettings } from './signals';
+import { enabledSignals, isHistogramSignal, type SignalSettings } from './signals';
 import { LabelCounts, meanConfidence, positiveRate } from './summary';
 
 /** One histogram signal's two answers. */
@@ -160,9 +155,8 @@ export function assessPositiveRate(
   };
 }
 
-function isHistogram(s: SignalSettings): s is SignalSettings & { signal: HistogramSignal } {
-  return Object.hasOwn(HISTOGRAM_SIGNALS, s.signal);
-}
+const isHistogram = (s: SignalSettings): s is SignalSettings & { signal: HistogramSignal } =>
+  isHistogramSignal(s.signal);
 
 /** Every enabled signal of `thresholds` on the window `data`. */
 export function assess(data: WindowData, thresholds: DriftThresholds): Assessment {
