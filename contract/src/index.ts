@@ -157,3 +157,4 @@ export const ANNOTATIONS = {
 
 export { byLabels, metricTypes, parseMetrics, sumOf, type Sample } from './prometheus-text';
 export * from './psi';
+export * from './cumulative';

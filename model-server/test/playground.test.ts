@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { CONFIDENCE_BUCKETS, META, UNKNOWN_TOKENS_BUCKETS, smoothedPsi } from '@sentiment-operator/contract';
 import type { ServerProcess } from '../src/bench/spawn-server';
 import { describeModel } from '../src/model/metadata';
-import { baselinesFromMetadata, driftView, fractionsFromRatios } from '../src/server/playground/drift-view';
+import { baselinesFromMetadata, driftView } from '../src/server/playground/drift-view';
 import { escapeHtml, renderPage } from '../src/server/playground/page';
 import { CONTENT_SECURITY_POLICY } from '../src/server/playground/routes';
 import { RecentTraffic } from '../src/server/recent-traffic';
@@ -31,16 +31,8 @@ function sample(): ServedModel {
 }
 
 describe('playground drift view', () => {
-  it('turns cumulative baseline ratios into bin fractions as the evaluator does: monotone, renormalised', () => {
-    // the last ratio rounded below 1, and a dip that a running maximum absorbs
-    const f = fractionsFromRatios([0.25, 0.2, 0.5, 0.98])!;
-    [0.25 / 0.98, 0, 0.25 / 0.98, 0.48 / 0.98].forEach((x, i) => close(f[i], x));
-    assert.equal(fractionsFromRatios([0, 0, 0]), undefined);
-    assert.equal(fractionsFromRatios([0.5, Number.NaN, 1]), undefined);
-  });
-
   it("reads the sample model's confidence baseline from its metadata", () => {
-    const { confidence } = baselinesFromMetadata(sample().metadata.raw);
+    const { confidence } = baselinesFromMetadata(sample().metadata.baselines);
     assert.ok(confidence);
     assert.equal(confidence.n, 2500);
     assert.equal(confidence.fractions.length, CONFIDENCE_BUCKETS.length);
@@ -50,12 +42,10 @@ describe('playground drift view', () => {
     );
   });
 
-  it('leaves out a baseline over other edges, or one that is not JSON, so its signal shows live data only', () => {
-    const baselines = baselinesFromMetadata({
-      [META.baselineConfidence]: JSON.stringify({ edges: [0.6, 1], counts: [1, 1], ratios: [0.5, 1], n: 2 }),
-      [META.baselineUnknownTokens]: '{not json',
-    });
-    assert.deepEqual(baselines, {});
+  it('leaves out a baseline that holds nothing, so its signal shows live data only', () => {
+    const edges = [...CONFIDENCE_BUCKETS];
+    const empty = { edges, counts: edges.map(() => 0), ratios: edges.map(() => 0), n: 0 };
+    assert.deepEqual(baselinesFromMetadata({ confidence: empty }), {});
   });
 
   it('computes PSI with the smoothing the operator uses: Jeffreys on n live, the baseline on its n', () => {

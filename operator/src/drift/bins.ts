@@ -1,7 +1,14 @@
 // Turns the cumulative `le` buckets Prometheus answers with into per-bin counts and fractions over
 // one histogram signal's edges (confidence, inputTokens, unknownTokens; @sentiment-operator/contract
 // HISTOGRAM_SIGNALS). Pure: the Prometheus client hands the parsed vectors in.
-import { CONFIDENCE_BUCKETS, HISTOGRAM_SIGNALS, type HistogramSignal } from '@sentiment-operator/contract';
+import {
+  CONFIDENCE_BUCKETS,
+  HISTOGRAM_SIGNALS,
+  fractionsFromRatios,
+  monotone,
+  toBins,
+  type HistogramSignal,
+} from '@sentiment-operator/contract';
 
 /** Upper edges of the `sentiment_prediction_confidence` histogram (@sentiment-operator/contract). */
 export const CONFIDENCE_EDGES = CONFIDENCE_BUCKETS;
@@ -70,21 +77,6 @@ function valuesAt(
 }
 
 /**
- * Makes cumulative values usable: never negative and never decreasing. `increase()` is extrapolated
- * per series and a counter reset can land between the scrapes of neighbouring buckets, so a higher
- * edge can come back slightly below a lower one; a running maximum absorbs that without ever
- * producing a negative bin.
- */
-function monotone(values: readonly number[]): number[] {
-  let high = 0;
-  return values.map((v) => (high = Math.max(high, v)));
-}
-
-function toBins(cumulative: readonly number[]): number[] {
-  return cumulative.map((c, i) => c - (i === 0 ? 0 : cumulative[i - 1]));
-}
-
-/**
  * Live histogram: the answer of `sum by (le) (increase(..._bucket[w]))`, in any order. What `+Inf`
  * holds above the last edge is folded into the last bin, as the baseline counts it (the contract's
  * BaselineHistogram): a text longer than 1024 tokens is in the last inputTokens bin; for confidence
@@ -114,11 +106,10 @@ export function fractionsFromBaseline(
 ): number[] {
   const edges = edgesOf(signal);
   const what = `${signal} baseline ratios`;
-  const cumulative = monotone(valuesAt(buckets, edges, what, Math.max));
-  const total = cumulative[cumulative.length - 1];
-  if (!(total > 0))
+  const fractions = fractionsFromRatios(valuesAt(buckets, edges, what, Math.max));
+  if (!fractions)
     throw new BucketError(
       `${what}: the ratio at le="${formatLe(edges[edges.length - 1])}" is 0, the baseline is empty`,
     );
-  return toBins(cumulative).map((c) => c / total);
+  return fractions;
 }

@@ -5,10 +5,11 @@
 // apart from the window it reads; its answer is a few hundred numbers, whatever the traffic.
 import {
   HISTOGRAM_SIGNALS,
+  fractionsFromRatios,
   smoothedPsi,
-  type BaselineHistogram,
   type HistogramSignal,
 } from '@sentiment-operator/contract';
+import type { ModelMetadata } from '../../model/metadata';
 import type { RecentTraffic } from '../recent-traffic';
 
 const SIGNALS = Object.entries(HISTOGRAM_SIGNALS) as [
@@ -26,42 +27,17 @@ export interface Baseline {
 export type Baselines = Partial<Record<HistogramSignal, Baseline>>;
 
 /**
- * Bin fractions from cumulative ratios, as the evaluator's fractionsFromBaseline does: a running
- * maximum (never a negative bin), differences, renormalised by the last ratio (the file rounds them).
- * Undefined for ratios that cannot be a baseline.
+ * The baseline of every histogram signal the model file carries, as bin fractions. The server
+ * refuses a file whose baselines break the contract at startup (model/metadata.ts); one that still
+ * holds nothing is left out, and its signal shows live traffic only.
  */
-export function fractionsFromRatios(ratios: readonly number[]): number[] | undefined {
-  if (!ratios.every((r) => typeof r === 'number' && Number.isFinite(r))) return undefined;
-  let high = 0;
-  const cumulative = ratios.map((r) => (high = Math.max(high, r)));
-  const total = cumulative.at(-1) ?? 0;
-  if (!(total > 0)) return undefined;
-  return cumulative.map((c, i) => (c - (i === 0 ? 0 : cumulative[i - 1])) / total);
-}
-
-/**
- * The baseline of every histogram signal the model file carries, read from its metadata keys
- * (HISTOGRAM_SIGNALS[signal].meta). The server refuses a file whose baselines break the contract
- * at startup (model/metadata.ts); one this page cannot use anyway is left out, and its signal shows
- * live traffic only.
- */
-export function baselinesFromMetadata(raw: Readonly<Record<string, string>>): Baselines {
+export function baselinesFromMetadata(baselines: ModelMetadata['baselines']): Baselines {
   const out: Baselines = {};
-  for (const [signal, contract] of SIGNALS) {
-    const text = raw[contract.meta];
-    if (text === undefined) continue;
-    let b: Partial<BaselineHistogram>;
-    try {
-      b = JSON.parse(text) as Partial<BaselineHistogram>;
-    } catch {
-      continue;
-    }
-    if (!Array.isArray(b.edges) || b.edges.join(',') !== contract.buckets.join(',')) continue;
-    if (!Array.isArray(b.ratios) || b.ratios.length !== contract.buckets.length) continue;
-    const fractions = fractionsFromRatios(b.ratios);
-    if (!fractions) continue;
-    const n = typeof b.n === 'number' && Number.isFinite(b.n) && b.n > 0 ? b.n : undefined;
-    out[signal] = { fractions, n };
+  for (const [signal] of SIGNALS) {
+    const b = baselines[signal];
+    const fractions = b && fractionsFromRatios(b.ratios);
+    if (!b || !fractions) continue;
+    out[signal] = { fractions, n: Number.isFinite(b.n) && b.n > 0 ? b.n : undefined };
   }
   return out;
 }

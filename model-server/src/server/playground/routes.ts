@@ -61,7 +61,7 @@ export function playgroundRoutes({ model, limits, recent }: PlaygroundDeps): Pla
     return { route, method: 'GET', handler: () => reply };
   };
   const script = readFileSync(SCRIPT_PATH, 'utf8');
-  const baselines = baselinesFromMetadata(model.metadata.raw);
+  const baselines = baselinesFromMetadata(model.metadata.baselines);
   return [
     fixed('/', 'text/html; charset=utf-8', renderPage(model, limits)),
     fixed('/playground/app.js', 'text/javascript; charset=utf-8', script),
