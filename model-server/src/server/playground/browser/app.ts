@@ -236,25 +236,17 @@ function histogram(s: SignalView): SVGSVGElement {
     const title = svg('title', {});
     title.textContent = `${binName(s, i)}: live ${percent(live[i])} (${s.live.counts[i]})${s.baseline ? `, baseline ${percent(base[i])}` : ''}`;
     g.append(title);
-    g.append(
+    // the baseline is the wider bar, drawn over the live one as an outline (STYLE in page.ts)
+    const bar = (value: number, inset: number, cls: string): SVGElement =>
       svg('rect', {
-        x: x + step * 0.15,
-        y: y(live[i]),
-        width: step * 0.7,
-        height: y(0) - y(live[i]),
-        class: 'live',
-      }),
-    );
-    if (s.baseline)
-      g.append(
-        svg('rect', {
-          x: x + step * 0.05,
-          y: y(base[i]),
-          width: step * 0.9,
-          height: y(0) - y(base[i]),
-          class: 'base',
-        }),
-      );
+        x: x + step * inset,
+        y: y(value),
+        width: step * (1 - 2 * inset),
+        height: y(0) - y(value),
+        class: cls,
+      });
+    g.append(bar(live[i], 0.15, 'live'));
+    if (s.baseline) g.append(bar(base[i], 0.05, 'base'));
     const label = svg('text', { x: x + step / 2, y: H - PAD.bottom + 12, 'text-anchor': 'middle' });
     label.textContent = String(edge);
     g.append(label);
