@@ -64,3 +64,13 @@ export function nbRatios(
   for (let j = 1; j <= size; j++) r[j] = Math.log(p[j] / sp / (q[j] / sq));
   return r;
 }
+
+/**
+ * sign(r) · |r|^power for every ratio: power 1 keeps NBSVM's scaling, smaller powers pull it toward
+ * plain binary features (power 0). The ratios come from counts dominated by the largest domain
+ * (IMDB), so the full ratio trusts that domain's words too much on the others (docs/model.md).
+ */
+export function softenRatios(r: Float64Array, power: number): Float64Array {
+  if (power === 1) return r;
+  return r.map((x) => Math.sign(x) * Math.abs(x) ** power);
+}

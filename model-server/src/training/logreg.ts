@@ -7,6 +7,11 @@ export interface SparseData {
   labels: readonly number[];
   /** per-feature scale (the NB ratio, or 1); index 0 unused */
   scale: Float64Array;
+  /**
+   * per-document weight in the loss (all 1 when absent): lets a small domain count for more than
+   * its number of rows; the loss is the weighted mean, so the L2 strength keeps its meaning
+   */
+  weights?: Float64Array;
 }
 
 export interface FitOptions {
@@ -52,19 +57,26 @@ export function lossAndGradient(
   grad: Float64Array,
 ): number {
   const n = data.docs.length;
+  const w = data.weights;
+  let total = n;
+  if (w) {
+    total = 0;
+    for (let i = 0; i < n; i++) total += w[i];
+  }
   grad.fill(0);
   let loss = 0;
   for (let i = 0; i < n; i++) {
     const doc = data.docs[i];
     const z = logit(theta, data.scale, doc);
     const y = data.labels[i];
-    loss += softplus(y === 1 ? -z : z);
-    const d = (sigmoid(z) - y) / n;
+    const wi = w ? w[i] : 1;
+    loss += wi * softplus(y === 1 ? -z : z);
+    const d = (wi * (sigmoid(z) - y)) / total;
     grad[0] += d;
     const dn = d * docNorm(doc);
     for (let k = 0; k < doc.length; k++) grad[doc[k]] += dn * data.scale[doc[k]];
   }
-  loss /= n;
+  loss /= total;
   let reg = 0;
   for (let j = 1; j < theta.length; j++) {
     reg += theta[j] * theta[j];
