@@ -45,3 +45,19 @@ export interface ModelMetrics {
   auc: number;
   n: number;
 }
+
+/**
+ * What trainer 2 on writes to `sentimentops.metrics`: ModelMetrics over the whole test set, plus
+ * the same per domain of the test rows and on its short texts (docs/model.md).
+ */
+export interface TestMetrics extends ModelMetrics {
+  domains?: Record<string, SliceMetrics>;
+  /** the test texts of at most `max_words` words */
+  short?: SliceMetrics & { max_words: number };
+}
+
+/** One part of the test set, with the share it predicts positive against the share that is. */
+export interface SliceMetrics extends ModelMetrics {
+  predicted_positive_rate: number;
+  actual_positive_rate: number;
+}
