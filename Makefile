@@ -6,6 +6,10 @@ SHELL := /usr/bin/env bash
 # Read-only data shared with CI; override to point elsewhere.
 SHARED ?= ../shared
 DATA_DIR ?= $(SHARED)/datasets/imdb
+REVIEWS_DIR ?= $(SHARED)/datasets/reviews
+# The sample model's training and test sets (docs/model.md): IMDB and the reviews of other domains.
+TRAIN_FILES ?= $(DATA_DIR)/train.jsonl,$(REVIEWS_DIR)/train.jsonl
+TEST_FILES ?= $(DATA_DIR)/test.jsonl,$(REVIEWS_DIR)/test.jsonl
 MODEL ?= samples/models/imdb.onnx
 DATA ?= $(DATA_DIR)/test.jsonl
 
@@ -109,12 +113,15 @@ test-browser: build ## The model server's playground page in Debian's headless C
 ##@ Model
 
 .PHONY: model
-model: build ## Train on $(DATA_DIR)/train.jsonl and write $(MODEL)
-	node $(MS)/training/cli.js train --data $(DATA_DIR)/train.jsonl --test $(DATA_DIR)/test.jsonl --out $(MODEL)
+model: build ## Train on TRAIN_FILES (IMDB and reviews train), measure on TEST_FILES, write $(MODEL)
+	node $(MS)/training/cli.js train --data $(TRAIN_FILES) --test $(TEST_FILES) --out $(MODEL)
+
+# Without DATA on the command line, eval measures the sample model's test sets (TEST_FILES).
+EVAL_DATA = $(if $(filter command line,$(origin DATA)),$(DATA),$(TEST_FILES))
 
 .PHONY: eval
-eval: build ## Evaluate MODEL=file.onnx on DATA=file.jsonl through onnxruntime
-	node $(MS)/training/cli.js eval --model $(MODEL) --data $(DATA)
+eval: build ## Evaluate MODEL on DATA=a.jsonl[,b.jsonl] (default TEST_FILES) through onnxruntime, per domain and on short texts
+	node $(MS)/training/cli.js eval --model $(MODEL) --data $(EVAL_DATA)
 
 ##@ Model server
 
@@ -264,7 +271,7 @@ bench-server: build ## autocannon against the real server on loopback (64 connec
 
 .PHONY: bench-train
 bench-train: build ## Train the sample model from scratch into .bench/ and time it; checks it is byte-identical to $(MODEL)
-	node $(MS)/training/cli.js train --data $(DATA_DIR)/train.jsonl --test $(DATA_DIR)/test.jsonl --out .bench/imdb.onnx
+	node $(MS)/training/cli.js train --data $(TRAIN_FILES) --test $(TEST_FILES) --out .bench/imdb.onnx
 	@if cmp -s .bench/imdb.onnx $(MODEL); then echo "byte-identical to $(MODEL)"; \
 	  else echo "differs from $(MODEL): same data, seed and parameters should give the same bytes"; exit 1; fi
 
