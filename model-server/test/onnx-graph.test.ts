@@ -39,12 +39,12 @@ describe('ONNX export', () => {
   });
 
   it('scores text with no known n-gram, or no token at all, by the bias alone', async () => {
-    const p = await model.predictPositive(['', '!!!', 'zebra', 'a']);
+    const p = await model.predictPositive(['', '...', 'zebra', 'a']);
     for (const x of p) assert.ok(Math.abs(x - sigmoid(0.1)) < 1e-6);
   });
 
   it('describes each input: its tokens and how many unigrams the vocabulary does not know', async () => {
-    const texts = ['Not good. GREAT not good good', '', '!!!', 'zebra good zebra', 'bad'];
+    const texts = ['Not good. GREAT not good good', '', '...', 'zebra good zebra', 'bad'];
     const { descriptors } = await model.infer(texts);
     assert.ok(descriptors, 'the graph returns the descriptor outputs');
     // "not good" is a known bigram but "not" is an unknown unigram
@@ -79,6 +79,25 @@ describe('ONNX export', () => {
     const texts = ['good', 'not good at all', 'GREAT, great, bad', 'nothing known here'];
     const p = await model.predictPositive(texts);
     texts.forEach((t, i) => assert.ok(Math.abs(p[i] - trainerProbability(rec, t)) < 1e-6, t));
+  });
+
+  it('tokenizes like the trainer: contractions whole, ! and ? as tokens of their own', async () => {
+    const words = {
+      vocabulary: ["didn't", 'like', "didn't like", '!', 'like !', '?'],
+      weights: [-1, 1, -2, 0.5, 1.5, -0.3],
+      bias: 0,
+    };
+    const bytes = exportOnnx(words, { producerVersion: 't', metadata: meta });
+    const m = await OnnxModel.fromBytes(bytes);
+    const texts = ["I DIDN'T like it!", 'like!?', 'didn’t like', ''];
+    const { probs, descriptors } = await m.infer(texts);
+    await m.release();
+    const rec = recoverLinearModel(bytes);
+    texts.forEach((t, i) => assert.ok(Math.abs(probs[2 * i + 1] - trainerProbability(rec, t)) < 1e-6, t));
+    // i didn't like it ! -> "didn't like" known, "like !" not adjacent; (-1 + 1 - 2 + 0.5) / sqrt(4)
+    assert.ok(Math.abs(probs[1] - sigmoid(-1.5 / 2)) < 1e-6, `p=${probs[1]}`);
+    assert.deepEqual(Array.from(descriptors!.tokens), [5, 3, 3, 0]);
+    assert.deepEqual(Array.from(descriptors!.unknown), [2, 0, 2, 0]);
   });
 
   it('declares its input and output names and types in the graph', () => {

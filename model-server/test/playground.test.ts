@@ -34,7 +34,7 @@ describe('playground drift view', () => {
   it("reads the sample model's confidence baseline from its metadata", () => {
     const { confidence } = baselinesFromMetadata(sample().metadata.baselines);
     assert.ok(confidence);
-    assert.equal(confidence.n, 2500);
+    assert.equal(confidence.n, 3406); // the sample model's validation split: 10 % of each domain
     assert.equal(confidence.fractions.length, CONFIDENCE_BUCKETS.length);
     close(
       confidence.fractions.reduce((a, b) => a + b, 0),
@@ -146,7 +146,7 @@ describe('playground routes (real process, sample model)', function () {
     assert.equal(a.headers['cache-control'], 'no-store');
     const confidence = a.json.signals.find((s: { signal: string }) => s.signal === 'confidence');
     assert.equal(confidence.live.n, 3);
-    assert.equal(confidence.baseline.n, 2500);
+    assert.equal(confidence.baseline.n, 3406);
     assert.equal(typeof confidence.psi, 'number');
     assert.ok(a.text.length < 8192, `${a.text.length} bytes`);
     assert.equal((await ask(server.port, { path: '/', method: 'POST', body: {} })).status, 405);

@@ -6,23 +6,32 @@ describe('tokenize', () => {
     assert.equal(normalize('GREAT Film, ÉTÉ'), 'great film, ÉtÉ');
   });
 
-  it('splits on everything that is not an ASCII letter or digit', () => {
-    assert.deepEqual(tokenize("I didn't like it.<br /><br />10/10!"), [
+  it('splits on everything but ASCII letters and digits, keeping contractions whole', () => {
+    assert.deepEqual(tokenize("I didn't like it.<br /><br />10/10 It's 'quoted'"), [
       'i',
-      'didn',
-      't',
+      "didn't",
       'like',
       'it',
       'br',
       'br',
       '10',
       '10',
+      "it's",
+      'quoted',
     ]);
   });
 
-  it('gives no tokens for empty or punctuation-only text', () => {
+  it('makes each ! and ? a token of its own, and no other punctuation', () => {
+    assert.deepEqual(tokenize('Great!!! Really?! ... -- :)'), ['great', '!', '!', '!', 'really', '?', '!']);
+  });
+
+  it('leaves a typographic apostrophe out, as the graph does', () => {
+    assert.deepEqual(tokenize('didn’t'), ['didn', 't']);
+  });
+
+  it('gives no tokens for empty text or punctuation other than ! and ?', () => {
     assert.deepEqual(tokenize(''), []);
-    assert.deepEqual(tokenize('?!... --'), []);
+    assert.deepEqual(tokenize("... -- :) ''"), []);
   });
 });
 

@@ -2,8 +2,12 @@
 // (StringNormalizer LOWER with locale "C", then the Tokenizer's regex), so the file alone is
 // the whole model and there is no train/serve skew. The parity test holds the two together.
 
-/** Tokens are maximal runs of ASCII letters and digits after lower-casing. */
-export const TOKEN_PATTERN = '[a-z0-9]+';
+/**
+ * Tokens are maximal runs of ASCII letters and digits after lower-casing, with an English
+ * contraction kept whole (`didn't`, `it's`), and each `!` and `?` on its own: on short reviews and
+ * tweets these carry sentiment that the letters alone miss (docs/model.md, "What was tried").
+ */
+export const TOKEN_PATTERN = "[a-z0-9]+(?:'[a-z]+)?|[!?]";
 
 /** Filler the graph's Tokenizer pads short rows with; the pattern can never produce it. */
 export const PAD_TOKEN = '#';
