@@ -1,12 +1,12 @@
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { CONFIDENCE_BUCKETS, META } from '../src/contract';
+import { dirname, join } from 'node:path';
+import { CONFIDENCE_BUCKETS, META, TestMetrics } from '../src/contract';
 import { OnnxModel } from '../src/model/onnx-model';
 import { describeModel } from '../src/model/metadata';
-import { IMDB_TRAIN, TRAIN_CLI, requireFile } from './support/paths';
+import { IMDB_TRAIN, REVIEWS_TRAIN, TRAIN_CLI, requireFile } from './support/paths';
 
 function runCli(args: string[]): { code: number | null; stderr: string } {
   const r = spawnSync(process.execPath, [TRAIN_CLI, ...args], { encoding: 'utf8', timeout: 120_000 });
@@ -97,5 +97,56 @@ describe('trainer CLI', function () {
     assert.equal(meta.metrics!.n, test.length);
     assert.ok(Math.abs(meta.metrics!.accuracy - correct / test.length) < 1e-6);
     assert.ok(meta.metrics!.auc > 0.9, `auc ${meta.metrics!.auc} on its own training data`);
+  });
+
+  it('trains on several files, holds out every domain and records accuracy per domain and on short texts', () => {
+    const imdb = readFileSync(requireFile(IMDB_TRAIN, 'set SHARED_DIR to the shared data'), 'utf8').split(
+      '\n',
+    );
+    const reviews = readFileSync(requireFile(REVIEWS_TRAIN, 'set SHARED_DIR to the shared data'), 'utf8')
+      .split('\n')
+      .slice(0, 1000);
+    const sub = mkdtempSync(join(dir, 'multi-'));
+    const a = join(sub, 'imdb', 'train.jsonl');
+    mkdirSync(dirname(a));
+    writeFileSync(a, [...imdb.slice(0, 200), ...imdb.slice(12_500, 12_700)].join('\n'));
+    const b = join(sub, 'reviews.jsonl');
+    writeFileSync(b, reviews.join('\n'));
+    const out = join(sub, 'm.onnx');
+    const grid = JSON.stringify([{ minDf: 2, maxFeatures: 50_000, nbAlpha: 1, nbPower: 0.5, l2: 1e-4 }]);
+    const r = runCli([
+      'train',
+      '--data',
+      `${a},${b}`,
+      '--test',
+      b,
+      '--test',
+      a,
+      '--out',
+      out,
+      '--grid',
+      grid,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /validation +dynasent +\d+ /);
+    assert.match(r.stderr, /test +<= 20 words +\d+ /);
+
+    const meta = describeModel(readFileSync(out)).metadata;
+    const training = JSON.parse(meta.raw[META.training]);
+    assert.equal(training.trainer, '2');
+    const domains = training.domains as Record<string, number>;
+    assert.deepEqual(Object.keys(domains), ['amazon', 'dynasent', 'imdb', 'product_sentences', 'tweets']);
+    assert.equal(training.rows, 1400);
+    // 10 % of each domain, rounded, is the validation split the baselines come from
+    const held = Object.values(domains).reduce((s, n) => s + Math.round(n * 0.1), 0);
+    assert.equal(meta.baselines.confidence!.n, held);
+    assert.equal(training.calibration.shift, 0);
+
+    const metrics = meta.metrics as TestMetrics;
+    assert.equal(metrics.n, 1400);
+    assert.deepEqual(Object.keys(metrics.domains!), Object.keys(domains));
+    assert.equal(metrics.domains!.imdb.n, 400);
+    assert.equal(metrics.short!.max_words, 20);
+    assert.ok(metrics.short!.n > 0 && metrics.short!.actual_positive_rate > 0);
   });
 });
