@@ -2,10 +2,11 @@
 // servers standing in for the model's pods (the local control plane runs no containers) and a real
 // Prometheus scraping them with the labels a ServiceMonitor gives (namespace, service, pod).
 //
-// The shift: the first sentence of each IMDB test review instead of the whole review. It is what a
-// model meets when a client starts sending titles, previews or tweet-length comments: the same
-// domain and vocabulary, much less evidence per text, so the model's confidence falls. (PSI against
-// the sample model's baseline is about 0.85 for it, against about 0.03 for the whole reviews.)
+// The traffic (test/support/drift-traffic.ts): texts like the sample model's held-out split, then
+// three shifts. All of it: only the first sentence of each text, what a model meets when a client
+// starts sending titles or previews (the text-length signal moves most). In part: 30 % and 60 % of
+// prose from another domain, the repository's documentation, mixed into in-distribution traffic
+// (the unknown-token share moves most). docs/drift.md ("Sensitivity") has the figures per share.
 import { strict as assert } from 'node:assert';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -22,11 +23,21 @@ import {
   waitFor,
 } from '../support/cluster';
 import { startOperator, type OperatorProcess } from '../support/operator';
-import { firstSentence } from '../support/imdb';
-import { imdbReviews, sendTraffic, startModelServer, type Proc } from '../support/processes';
+import type { DriftSignal } from '@sentiment-operator/contract';
+import { SIGNAL_TITLES } from '../../src/drift/signals';
+import { inDistribution, mix, otherDomain, shortInputs } from '../support/drift-traffic';
+import { sendTraffic, startModelServer, type Proc } from '../support/processes';
 import { startPrometheus, type PrometheusProcess, type ScrapeJob } from '../support/prometheus';
 
+interface Signal {
+  name: string;
+  state: string;
+  score?: number;
+  warningThreshold: number;
+  criticalThreshold: number;
+}
 interface Drift {
+  signals?: Signal[];
   status?: string;
   score?: number;
   samples?: number;
@@ -59,11 +70,13 @@ describe('drift on the SentimentModel, with a real Prometheus', function () {
   let texts: string[] = [];
   let healthyMeanConfidence = 1;
   const gauge = (status: string): Record<string, string> => ({ namespace: ns, sentimentmodel: NAME, status });
-  const reviews = imdbReviews(5_000);
-  const shifted = reviews.map(firstSentence);
+  const reviews = inDistribution(repoRoot, 5_000);
+  const shifted = shortInputs(reviews);
+  const docs = otherDomain(repoRoot);
+  const signals = (m: Model): string =>
+    (m.status?.drift?.signals ?? []).map((s) => `${s.name} ${s.state} ${s.score ?? '-'}`).join(', ');
 
   const model = async (): Promise<Model> => (await getOrUndefined<Model>('sentimentmodel', NAME, ns))!;
-  const status = async (): Promise<string | undefined> => (await model()).status?.drift?.status;
   const waitStatus = async (want: string, timeoutMs: number): Promise<Model> =>
     waitFor(
       async () => {
@@ -134,9 +147,15 @@ describe('drift on the SentimentModel, with a real Prometheus', function () {
     assert.equal(m.metadata.annotations?.['sentimentops.dev/drift-status'], 'Healthy');
     assert.match(m.metadata.annotations?.['sentimentops.dev/drift-score'] ?? '', /^\d+\.\d{4}$/);
     assert.equal(m.status!.conditions!.find((c) => c.type === 'DriftDetected')?.status, 'False');
+    // every signal has a baseline in the sample model, and every one of them is Healthy
+    assert.deepEqual(
+      drift.signals?.map((s) => [s.name, s.state]),
+      ['confidence', 'inputTokens', 'unknownTokens', 'positiveRate'].map((n) => [n, 'Healthy']),
+      signals(m),
+    );
     healthyMeanConfidence = drift.meanConfidence!;
     console.log(
-      `      Healthy: PSI ${drift.score}, mean confidence ${drift.meanConfidence}, ${drift.samples} predictions in ${WINDOW_S}s`,
+      `      Healthy: ${signals(m)}; mean confidence ${drift.meanConfidence}, ${drift.samples} predictions in ${WINDOW_S}s`,
     );
   });
 
@@ -144,7 +163,16 @@ describe('drift on the SentimentModel, with a real Prometheus', function () {
     const shiftedAt = Date.now();
     texts = shifted;
     // The window fills with shifted traffic within WINDOW_S; then two agreeing evaluations.
-    const m = await waitStatus('Drifted', (WINDOW_S + 3 * INTERVAL_S + 15) * 1000);
+    // the overall status is the worst confirmed signal, so it can turn Drifted on one signal a few
+    // evaluations before the text-length signal confirms its own Drifted: wait for both
+    await waitStatus('Drifted', (WINDOW_S + 3 * INTERVAL_S + 15) * 1000);
+    const m = await waitFor(
+      async () => {
+        const got = await model();
+        return got.status?.drift?.signals?.find((s) => s.name === 'inputTokens')?.state === 'Drifted' && got;
+      },
+      { timeoutMs: 3 * INTERVAL_S * 1000, intervalMs: 500, what: 'the text-length signal Drifted' },
+    );
     const seconds = (Date.now() - shiftedAt) / 1000;
     const drift = m.status!.drift!;
     assert.ok(drift.score! > 0.25, `score ${drift.score}`);
@@ -153,6 +181,9 @@ describe('drift on the SentimentModel, with a real Prometheus', function () {
     const condition = m.status!.conditions!.find((c) => c.type === 'DriftDetected');
     assert.equal(condition?.status, 'True');
     assert.equal(condition?.reason, 'Drifted');
+    // the text-length signal moved, and the condition says so in words
+    assert.equal(drift.signals?.find((s) => s.name === 'inputTokens')?.state, 'Drifted', signals(m));
+    assert.match(condition?.message ?? '', /text length/);
     const events = await kubectl([
       '-n',
       ns,
@@ -170,8 +201,47 @@ describe('drift on the SentimentModel, with a real Prometheus', function () {
     );
     assert.equal(await op!.metricSum('sentimentops_drift_status', gauge('Drifted')), 1);
     console.log(
-      `      Drifted ${seconds.toFixed(1)} s after the shift: PSI ${drift.score}, mean confidence ${drift.meanConfidence}`,
+      `      Drifted ${seconds.toFixed(1)} s after the shift: ${signals(m)}; mean confidence ${drift.meanConfidence}`,
     );
+  });
+
+  /**
+   * From Healthy in-distribution traffic, switches to a mix and waits for `want` (or worse) within the
+   * window plus three evaluations.
+   */
+  const partialShift = async (share: number, want: 'Warning' | 'Drifted'): Promise<Model> => {
+    texts = reviews;
+    await waitStatus('Healthy', (WINDOW_S + 3 * INTERVAL_S + 15) * 1000);
+    texts = mix(reviews, docs, share, reviews.length);
+    const worse = want === 'Warning' ? ['Warning', 'Drifted'] : ['Drifted'];
+    const m = await waitFor(
+      async () => {
+        const got = await model();
+        return worse.includes(got.status?.drift?.status ?? '') && got;
+      },
+      {
+        timeoutMs: (WINDOW_S + 3 * INTERVAL_S + 5) * 1000,
+        intervalMs: 500,
+        what: `${want} at ${share * 100} %`,
+      },
+    );
+    console.log(`      ${share * 100} % documentation prose: ${m.status!.drift!.status}: ${signals(m)}`);
+    return m;
+  };
+
+  it('warns at least, naming the signal, when 30 % of the traffic comes from another domain', async function () {
+    const m = await partialShift(0.3, 'Warning');
+    const moved = m.status!.drift!.signals!.filter((s) => s.state === 'Warning' || s.state === 'Drifted');
+    assert.ok(moved.length > 0, signals(m));
+    const message = m.status!.drift!.message ?? '';
+    assert.ok(
+      moved.some((s) => message.includes(SIGNAL_TITLES[s.name as DriftSignal])),
+      `"${message}" names none of ${moved.map((s) => s.name)}`,
+    );
+  });
+
+  it('reports Drifted when 60 % of the traffic comes from another domain', async function () {
+    await partialShift(0.6, 'Drifted');
   });
 
   it('returns to Healthy when the traffic does', async function () {
@@ -186,8 +256,13 @@ describe('drift on the SentimentModel, with a real Prometheus', function () {
     const seen = new Map<string, number>();
     const end = Date.now() + 20 * WINDOW_S * 1000;
     while (Date.now() < end) {
-      const s = (await status()) ?? 'none';
+      const m = await model();
+      const s = m.status?.drift?.status ?? 'none';
       seen.set(s, (seen.get(s) ?? 0) + 1);
+      for (const signal of m.status?.drift?.signals ?? []) {
+        const key = `${signal.name} ${signal.state}`;
+        seen.set(key, (seen.get(key) ?? 0) + 1);
+      }
       // The operator's own gauge sees every evaluation, not only the written transitions.
       assert.equal(
         await op!.metricSum('sentimentops_drift_status', gauge('Healthy')),
@@ -197,7 +272,11 @@ describe('drift on the SentimentModel, with a real Prometheus', function () {
       await sleep(1_000);
     }
     const ran = (await evaluations()) - before;
-    assert.deepEqual([...seen.keys()], ['Healthy'], `statuses seen: ${JSON.stringify([...seen])}`);
+    assert.deepEqual(
+      [...seen.keys()].filter((k) => !k.endsWith(' Healthy')),
+      ['Healthy'],
+      `statuses seen: ${JSON.stringify([...seen])}`,
+    );
     assert.ok(ran >= 20 * (WINDOW_S / INTERVAL_S) * 0.8, `only ${ran} evaluations ran`);
     console.log(`      ${ran} evaluations over 20 windows, all Healthy`);
   });
