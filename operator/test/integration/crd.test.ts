@@ -81,8 +81,10 @@ describe('the SentimentModel CRD on the API server', function () {
       timeoutMs: 60_000,
       what: 'kubectl explain to know sentimentmodels',
     });
-    assert.match(text, /Population Stability Index/);
-    assert.match(text, /warningThreshold\s+<number>\s+PSI from which the status is Warning/);
+    // kubectl wraps descriptions at its terminal width, so words are matched across line breaks
+    assert.match(text, /Population\s+Stability\s+Index/);
+    assert.match(text, /warningThreshold\s+<number>\s+PSI\s+from\s+which\s+the\s+status\s+is\s+Warning/);
+    assert.match(text, /signals\s+<map\[string\]Object>/);
     assert.match(text, /minSamples\s+<integer>/);
   });
 
