@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -35,4 +36,21 @@ describe('samples/', () => {
       }
     });
   }
+
+  it('name the sample model by its current version and checksum wherever they serve imdb.onnx', () => {
+    const bytes = readFileSync(path.join(dir, 'models', 'imdb.onnx'));
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    // sentimentops.version is a metadata string of the file; its "nblr-<12 hex>" form is unique in it
+    const version = /nblr-[0-9a-f]{12}/.exec(bytes.toString('latin1'))![0];
+    for (const file of files) {
+      for (const d of parseAllDocuments(readFileSync(path.join(dir, file), 'utf8'))) {
+        const m = (d.toJS() as { spec?: { model?: { uri?: string; version?: string; sha256?: string } } })
+          .spec?.model;
+        if (!m?.uri?.endsWith('/imdb.onnx')) continue;
+        // a version of the trainer's form must be this file's; others ("v1") are the user's own labels
+        if (m.version?.startsWith('nblr-')) assert.equal(m.version, version, `${file}: spec.model.version`);
+        if (m.sha256 !== undefined) assert.equal(m.sha256, sha256, `${file}: spec.model.sha256`);
+      }
+    }
+  });
 });
