@@ -3,6 +3,16 @@
 // playground (model-server/src/server/playground/drift-view.ts) turn baselines into bins the same way.
 
 /**
+ * The bin of a value over upper `edges`: the first edge it does not exceed, as a Prometheus `le`
+ * bucket counts it; above the last edge it is counted in the last bin, as the drift evaluator folds
+ * `+Inf` into it. The trainer's baselines and the playground's recent traffic bin with it.
+ */
+export function bucketIndex(value: number, edges: readonly number[]): number {
+  for (let i = 0; i < edges.length; i++) if (value <= edges[i]) return i;
+  return edges.length - 1;
+}
+
+/**
  * Makes cumulative values usable: never negative and never decreasing. `increase()` is extrapolated
  * per series and a counter reset can land between the scrapes of neighbouring buckets, so a higher
  * edge can come back slightly below a lower one; a running maximum absorbs that without ever

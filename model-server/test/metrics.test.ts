@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { CONFIDENCE_BUCKETS } from '../src/contract';
-import { bucketIndex, classificationMetrics, confidenceHistogram, rocAuc } from '../src/training/metrics';
+import { bucketIndex } from '@sentiment-operator/contract';
+import { classificationMetrics, confidenceHistogram, rocAuc } from '../src/training/metrics';
 
 describe('metrics', () => {
   it('computes ROC AUC by ranks, ties counting one half', () => {
@@ -19,10 +20,10 @@ describe('metrics', () => {
   });
 
   it('puts a confidence on its bucket edge into that bucket, as Prometheus le does', () => {
-    assert.equal(bucketIndex(0.5), 0);
-    assert.equal(bucketIndex(0.55), 0);
-    assert.equal(bucketIndex(0.5500001), 1);
-    assert.equal(bucketIndex(1), CONFIDENCE_BUCKETS.length - 1);
+    assert.equal(bucketIndex(0.5, CONFIDENCE_BUCKETS), 0);
+    assert.equal(bucketIndex(0.55, CONFIDENCE_BUCKETS), 0);
+    assert.equal(bucketIndex(0.5500001, CONFIDENCE_BUCKETS), 1);
+    assert.equal(bucketIndex(1, CONFIDENCE_BUCKETS), CONFIDENCE_BUCKETS.length - 1);
   });
 
   it('builds a cumulative histogram over the contract bucket edges from P(positive)', () => {

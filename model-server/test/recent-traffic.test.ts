@@ -1,22 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { CONFIDENCE_BUCKETS, HISTOGRAM_SIGNALS } from '@sentiment-operator/contract';
-import { RECENT_WINDOW, RecentTraffic, binOf } from '../src/server/recent-traffic';
+import { RECENT_WINDOW, RecentTraffic } from '../src/server/recent-traffic';
 
 describe('recent traffic window', () => {
-  it('bins a value as a Prometheus le bucket does: the first edge it does not exceed', () => {
-    const edges = [0, 0.02, 0.05, 1];
-    assert.equal(binOf(edges, 0), 0);
-    assert.equal(binOf(edges, 0.01), 1);
-    assert.equal(binOf(edges, 0.02), 1);
-    assert.equal(binOf(edges, 0.021), 2);
-    assert.equal(binOf(edges, 1), 3);
-  });
-
-  it('counts a value above the last edge in the last bin, as the drift evaluator folds +Inf into it', () => {
-    assert.equal(binOf([4, 8, 1024], 5000), 2);
-    assert.equal(binOf([4, 8, 1024], Infinity), 2);
-  });
-
   it('keeps one window per histogram signal of the contract, over its bucket edges', () => {
     const recent = new RecentTraffic();
     assert.equal(recent.capacity, RECENT_WINDOW);

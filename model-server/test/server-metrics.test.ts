@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { CONFIDENCE_BUCKETS, INPUT_TOKENS_BUCKETS, SERVER_METRICS } from '../src/contract';
+import { signalValues } from '../src/model/signals';
 import { ServerMetrics, batchSizeBuckets } from '../src/server/metrics';
 import type { ServedModel } from '../src/server/served-model';
 
@@ -44,10 +45,11 @@ describe('server metrics', () => {
 
   it('counts a batch: labels, confidence buckets on the contract edges, input lengths and batch size', async () => {
     const m = new ServerMetrics(model(true), 64);
-    m.observeBatch(['abc', 'defgh', 'x'], {
+    const predictions = {
       probs: Float32Array.from([0.03, 0.97, 0.7, 0.3, 0.5, 0.5]),
       descriptors: { tokens: Float32Array.from([1, 9, 0]), unknown: Float32Array.from([1, 1, 0]) },
-    });
+    };
+    m.observeBatch(['abc', 'defgh', 'x'], predictions.probs, signalValues(predictions));
     m.observeRequest('/predict', 200, 0.003);
     const text = await m.render();
     const value = (line: string): number => Number(line.split(' ').pop());

@@ -5,9 +5,11 @@ import { HistogramSignal, confidenceOf, unknownShare } from '../contract';
 import type { Predictions } from './onnx-model';
 
 /** Each histogram signal's value per text; a signal the graph cannot describe is left out. */
-export function signalValues(p: Predictions): Partial<Record<HistogramSignal, number[]>> {
+export type SignalValues = Partial<Record<HistogramSignal, number[]>>;
+
+export function signalValues(p: Predictions): SignalValues {
   const n = p.probs.length / 2;
-  const out: Partial<Record<HistogramSignal, number[]>> = {
+  const out: SignalValues = {
     confidence: Array.from({ length: n }, (_, i) => confidenceOf(p.probs[2 * i + 1])),
   };
   const d = p.descriptors;

@@ -10,8 +10,7 @@ import {
   SERVER_METRICS,
   isPositive,
 } from '../contract';
-import type { Predictions } from '../model/onnx-model';
-import { signalValues } from '../model/signals';
+import type { SignalValues } from '../model/signals';
 import type { OverloadLimit } from './http-error';
 import type { ServedModel } from './served-model';
 
@@ -161,18 +160,16 @@ export class ServerMetrics {
   }
 
   /**
-   * One onnxruntime call: its size, every input's length, every prediction's label and confidence,
-   * and the input descriptors when the graph returns them.
+   * One onnxruntime call: its size, every input's length, every prediction's label, and each drift
+   * signal's value per text (signalValues: the descriptors only when the graph returns them).
    */
-  observeBatch(texts: readonly string[], predictions: Predictions): void {
+  observeBatch(texts: readonly string[], probs: Float32Array, values: SignalValues): void {
     this.batchSize.observe(texts.length);
-    const { probs } = predictions;
     let positives = 0;
     for (let i = 0; i < texts.length; i++) {
       if (isPositive(probs[2 * i + 1])) positives++;
       this.inputChars.observe(texts[i].length);
     }
-    const values = signalValues(predictions);
     for (const signal of Object.keys(values) as HistogramSignal[]) {
       const histogram = this.signals[signal];
       if (histogram) for (const v of values[signal]!) histogram.observe(v);

@@ -3,19 +3,10 @@
 // them: what the playground's live drift view compares with the model's baseline. Prometheus keeps the
 // long history; this is only "what did the traffic of the last minutes look like", in one process,
 // at a fixed cost: one byte and one timestamp per observation, O(1) to record, O(bins) to read.
-import { HISTOGRAM_SIGNALS, type HistogramSignal } from '@sentiment-operator/contract';
+import { HISTOGRAM_SIGNALS, bucketIndex, type HistogramSignal } from '@sentiment-operator/contract';
 
 /** Observations kept per signal: enough for PSI to settle (docs/drift.md), small enough to be "recent". */
 export const RECENT_WINDOW = 1000;
-
-/**
- * The bin a value falls in: the first edge it does not exceed, as a Prometheus `le` bucket counts it;
- * above the last edge it is counted in the last bin, as the drift evaluator folds `+Inf` into it.
- */
-export function binOf(edges: readonly number[], value: number): number {
-  for (let i = 0; i < edges.length; i++) if (value <= edges[i]) return i;
-  return edges.length - 1;
-}
 
 export interface RecentHistogram {
   /** observations per bin, in the order of the signal's bucket edges */
@@ -66,7 +57,7 @@ export class RecentTraffic {
   observe(signal: HistogramSignal, value: number): void {
     if (Number.isNaN(value)) return;
     const r = this.rings[signal];
-    const bin = binOf(r.edges, value);
+    const bin = bucketIndex(value, r.edges);
     if (r.size === this.capacity) r.counts[r.bins[r.head]]--;
     else r.size++;
     r.bins[r.head] = bin;

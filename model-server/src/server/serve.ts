@@ -73,10 +73,12 @@ export async function serve(config: ServeConfig, logger: Logger): Promise<number
   batcher = new Batcher(
     async (texts) => {
       const predictions = await pool!.run(texts);
-      metrics.observeBatch(texts, predictions);
-      // the playground's live drift view: every signal the model lets the server observe
-      for (const [signal, values] of Object.entries(signalValues(predictions))) {
-        for (const v of values) recent.observe(signal as HistogramSignal, v);
+      // each signal's values once per batch, for the Prometheus histograms and the playground's
+      // live drift view alike
+      const values = signalValues(predictions);
+      metrics.observeBatch(texts, predictions.probs, values);
+      for (const [signal, vs] of Object.entries(values)) {
+        for (const v of vs) recent.observe(signal as HistogramSignal, v);
       }
       return predictions.probs;
     },

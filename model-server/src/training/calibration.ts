@@ -6,6 +6,7 @@
 // short texts negative (docs/model.md, "What was tried"), so the trainer fits the scale only unless
 // asked for both. Every domain gets the same total weight in the fit: one large domain must not
 // set the confidence of the others.
+import { sigmoid } from './logreg';
 
 export interface Calibration {
   scale: number;
@@ -18,8 +19,6 @@ export const IDENTITY: Calibration = { scale: 1, shift: 0 };
 export type CalibrationMode = 'scale' | 'platt' | 'none';
 
 export const CALIBRATION_MODES: readonly CalibrationMode[] = ['scale', 'platt', 'none'];
-
-const sigmoid = (z: number): number => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
 
 /** Weights that give each group (domain) the same total, so the mean is over groups. */
 export function groupWeights(groups: readonly string[]): Float64Array {

@@ -1,4 +1,5 @@
 // Classification metrics and the confidence histogram the drift evaluator compares against.
+import { bucketIndex } from '@sentiment-operator/contract';
 import { BaselineHistogram, CONFIDENCE_BUCKETS, ModelMetrics, confidenceOf, isPositive } from '../contract';
 
 /** Rounding keeps the metadata byte-stable across float noise in the last digits. */
@@ -51,15 +52,6 @@ export function classificationMetrics(pPositive: ArrayLike<number>, labels: Arra
     auc: round(rocAuc(pPositive, labels)),
     n: labels.length,
   };
-}
-
-/**
- * Index of the first bucket whose upper edge is >= value (Prometheus `le` semantics); a value above
- * the last edge counts in the last bucket, as the drift evaluator folds `+Inf` into it.
- */
-export function bucketIndex(value: number, edges: readonly number[] = CONFIDENCE_BUCKETS): number {
-  for (let i = 0; i < edges.length; i++) if (value <= edges[i]) return i;
-  return edges.length - 1;
 }
 
 /** The baseline shape of the model file (BaselineHistogram) for any signal's values and edges. */
